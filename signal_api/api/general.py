@@ -1,0 +1,52 @@
+"""General: about, health and the API's own configuration."""
+from __future__ import annotations
+
+from flask_smorest import abort
+
+from signal_api import logs
+from signal_api.extensions import SignalBlueprint
+from signal_api.schemas.general import AboutSchema, ConfigurationSchema
+from signal_api.services import get_services
+
+blp = SignalBlueprint("General", __name__, description="General information and configuration")
+
+@blp.route("/v1/about", methods=["GET"])
+@blp.response(200, AboutSchema)
+def about():
+    """Lists general information about the API"""
+    config = get_services().config
+    return {
+        "versions": ["v1", "v2"],
+        "build": 2,
+        "mode": config.about_mode,
+        "version": config.build_version,
+        "capabilities": {"v2/send": ["quotes", "mentions"]},
+        "backend": "simulator" if config.uses_simulator else "signal-cli",
+    }
+
+
+@blp.route("/v1/health", methods=["GET"])
+@blp.response(204)
+def health():
+    """API Health Check"""
+    return None
+
+
+@blp.route("/v1/configuration", methods=["GET"])
+@blp.response(200, ConfigurationSchema)
+def get_configuration():
+    """List the REST API configuration."""
+    return {"logging": {"level": logs.current_log_level()}}
+
+
+@blp.route("/v1/configuration", methods=["POST"])
+@blp.arguments(ConfigurationSchema)
+@blp.response(204)
+def set_configuration(body):
+    """Set the REST API configuration."""
+    level = ((body.get("logging") or {}).get("level")) or ""
+    if level and level not in logs.LEVELS:
+        abort(400, message="Couldn't set log level - invalid log level")
+    if level:
+        logs.set_log_level(level)
+    return None

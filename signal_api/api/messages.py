@@ -1,0 +1,50 @@
+"""Messages: sending (``/v1/send``, ``/v2/send``) and receiving (``/v1/receive``)."""
+from __future__ import annotations
+
+import flask
+
+from signal_api import sending
+from signal_api.extensions import SignalBlueprint
+from signal_api.schemas.messages import SendMessageResponseSchema, SendMessageV1Schema, SendMessageV2Schema
+from signal_api.schemas.receive import ReceiveArgsSchema
+from signal_api.services import get_services
+from signal_api.signalcli import ReceiveOptions
+
+blp = SignalBlueprint("Messages", __name__, description="Send and receive messages")
+
+
+@blp.route("/v2/send", methods=["POST"])
+@blp.arguments(SendMessageV2Schema)
+@blp.response(201, SendMessageResponseSchema(many=True))
+def send_message_v2(body):
+    """Send a signal message."""
+    services = get_services()
+    message = sending.message_from_v2(body, default_text_mode=services.config.default_text_mode)
+    result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
+    entry = sending.response_entry(result)
+    if services.config.send_response_format == "object":
+        response = flask.jsonify(entry)
+        response.status_code = 201
+        return response
+    return [entry]
+
+
+@blp.route("/v1/send", methods=["POST"])
+@blp.arguments(SendMessageV1Schema)
+@blp.response(201, SendMessageResponseSchema)
+@blp.doc(deprecated=True)
+def send_message_v1(body):
+    """Send a signal message (deprecated: use /v2/send)."""
+    services = get_services()
+    message = sending.message_from_v1(body)
+    result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
+    return sending.response_entry(result)
+
+
+@blp.route("/v1/receive/<number>", methods=["GET"])
+@blp.arguments(ReceiveArgsSchema, location="query")
+@blp.response(200)
+def receive_messages(args, number):
+    """Receive Signal Messages."""
+    options = ReceiveOptions(**args)
+    return flask.jsonify(get_services().backend.fetch_messages(number, options))

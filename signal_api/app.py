@@ -1,0 +1,110 @@
+"""The application factory.
+
+``create_app`` builds a fully wired app but starts nothing; ``start_background`` (called by
+``wsgi.py`` in the server process, or by tests that want a live backend) starts the daemon,
+the JSON-RPC reader and other background work.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+
+from signal_api import __version__, errors
+from signal_api.api import register_all
+from signal_api.config import Config
+from signal_api.extensions import SignalApi, swagger_assets_blueprint
+from signal_api.logs import set_log_level
+from signal_api.identifiers import IdentifierError, unescape_path_segment
+from signal_api.services import EXTENSION_KEY, Services, get_services
+from signal_api.signalcli import SignalBackend, make_backend
+
+log = logging.getLogger(__name__)
+
+def create_app(
+    config: Config | Mapping[str, str] | None = None,
+    *,
+    backend: SignalBackend | None = None,
+    testing: bool = False,
+) -> flask.Flask:
+    """Build the app from a Config, an environment-like mapping, or ``os.environ``."""
+    if not isinstance(config, Config):
+        config = Config.from_env(config)
+    app = flask.Flask(__name__)
+    app.config.update(
+        TESTING=testing,
+        API_TITLE="Signal Messenger REST API",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/swagger",
+        OPENAPI_JSON_PATH="doc.json",
+        OPENAPI_SWAGGER_UI_PATH="index.html",
+        OPENAPI_SWAGGER_UI_URL="/swagger/ui/",
+        API_SPEC_OPTIONS={
+            "info": {"description": "This is the Signal Cli REST API documentation."},
+            **_servers(config),
+        },
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.url_map.strict_slashes = False
+    set_log_level(config.log_level)
+
+    app.extensions[EXTENSION_KEY] = Services(config=config, backend=backend or make_backend(config))
+    api = SignalApi(app)
+    register_all(api)
+    app.register_blueprint(swagger_assets_blueprint())
+    errors.init_app(app)
+    app.url_value_preprocessor(_unescape_number)
+    return app
+
+
+def start_background(app: flask.Flask) -> None:
+    """Start the backend's background work once; stop it at interpreter exit."""
+    services = get_services(app)
+    if services.started:
+        return
+    services.started = True
+    config = services.config
+    if config.uses_simulator:
+        log.warning(
+            "*** SIMULATOR MODE *** signal-cli is the built-in simulator (%s): no message leaves this "
+            "machine. Set SIGNAL_CLI_BINARY / SIGNAL_CLI_NATIVE_BINARY to a real signal-cli to use Signal.",
+            " ".join(config.command),
+        )
+    log.info("mode %s, signal-cli config dir %s, data dir %s", config.mode, config.signal_cli_config_dir,
+             config.data_dir)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    services.backend.start()
+    atexit.register(stop_background, app)
+
+
+def stop_background(app: flask.Flask) -> None:
+    """Stop what ``start_background`` started."""
+    services = get_services(app)
+    if services.started:
+        services.started = False
+        services.backend.stop()
+
+
+def _unescape_number(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # The original unescapes {number} a second time, so %2B49... works from clients that
+    # encode twice; done here once for every route.
+    if values and "number" in values:
+        try:
+            values["number"] = unescape_path_segment(values["number"])
+        except IdentifierError as exc:
+            flask.abort(400, str(exc))
+
+
+def _servers(config: Config) -> dict[str, list[dict[str, str]]]:
+    # SWAGGER_HOST / SWAGGER_IP name the host the Swagger UI sends its requests to.
+    if not config.swagger_host and not config.swagger_ip:
+        return {}
+    host = config.swagger_host or f"{config.swagger_ip}:{config.port}"
+    scheme = "https" if config.swagger_https else "http"
+    return {"servers": [{"url": f"{scheme}://{host}"}]}

@@ -1,0 +1,82 @@
+"""The one place that turns signal-cli failures into HTTP responses.
+
+* user, network and protocol errors: 400 with signal-cli's own message (as the original);
+* rate limits: 429 with ``challenge_tokens`` and ``account`` (in every mode and route);
+* signal-cli unreachable or not startable: 503; no answer in time: 504.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import flask
+
+from signal_api.attachments import AttachmentError
+from signal_api.identifiers import IdentifierError
+from signal_api.problems import RequestError
+from signal_api.signalcli import errors
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_HINT = (
+    "Use the attached challenge tokens to lift the rate limit restrictions via the "
+    "'/v1/accounts/{number}/rate-limit-challenge' endpoint."
+)
+
+
+def status_for(error: errors.SignalCliError) -> int:
+    """The HTTP status code of a backend error."""
+    if isinstance(error, errors.RateLimitError):
+        return 429
+    if isinstance(error, errors.BackendUnavailableError):
+        return 503
+    if isinstance(error, errors.BackendTimeoutError):
+        return 504
+    return 400
+
+
+def error_body(error: errors.SignalCliError, account: str | None) -> dict[str, Any]:
+    """The JSON body for a backend error."""
+    if isinstance(error, errors.RateLimitError):
+        body: dict[str, Any] = {"error": f"{error.message.rstrip('.')}. {RATE_LIMIT_HINT}"}
+        tokens = error.challenge_tokens
+        if tokens:
+            body["challenge_tokens"] = tokens
+        if account:
+            body["account"] = account
+        return body
+    return {"error": error.message}
+
+
+def handle_signal_cli_error(error: errors.SignalCliError) -> flask.Response:
+    """Flask error handler for every :class:`SignalCliError` a view lets through."""
+    status = status_for(error)
+    level = logging.WARNING if status >= 500 else logging.INFO
+    log.log(level, "%s %s -> %s: %s", flask.request.method, flask.request.path, status, error.message)
+    response = flask.jsonify(error_body(error, _request_account()))
+    response.status_code = status
+    return response
+
+
+def handle_request_error(error: ValueError) -> flask.Response:
+    """Flask error handler for problems the service finds in a request: 400."""
+    response = flask.jsonify({"error": str(error)})
+    response.status_code = 400
+    return response
+
+
+def init_app(app: flask.Flask) -> None:
+    """Register the handlers on the app."""
+    app.register_error_handler(errors.SignalCliError, handle_signal_cli_error)
+    for error_class in (RequestError, IdentifierError, AttachmentError):
+        app.register_error_handler(error_class, handle_request_error)
+
+
+def _request_account() -> str | None:
+    number = (flask.request.view_args or {}).get("number")
+    if number:
+        return str(number)
+    body = flask.request.get_json(force=True, silent=True)
+    if isinstance(body, dict) and isinstance(body.get("number"), str):
+        return body["number"]
+    return None

@@ -1,0 +1,133 @@
+"""flask-smorest adapted to the original API's conventions.
+
+* errors are ``{"error": "..."}`` (not smorest's ``{code, status, message, errors}``);
+* validation failures are 400, not webargs' 422, and their message names the field;
+* a JSON body is parsed whatever its Content-Type says (clients send ``text/plain``);
+* body keys match case-insensitively, as Go's encoding/json does;
+* Swagger UI's assets are served by the service itself (deployments are often offline).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+from flask_smorest import Api, Blueprint
+from marshmallow import EXCLUDE, Schema, fields
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+INVALID_REQUEST = "Couldn't process request - invalid request"
+
+
+class ErrorSchema(Schema):
+    """The error body of every failed request."""
+
+    error = fields.String(required=True, metadata={"description": "What went wrong"})
+
+
+class RateLimitErrorSchema(ErrorSchema):
+    """The 429 body: the challenge tokens lift the limit via the rate-limit-challenge route."""
+
+    challenge_tokens = fields.List(fields.String())
+    account = fields.String()
+
+
+class SignalParser(FlaskParser):
+    """webargs parser with the original's leniency and 400 status."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "json": EXCLUDE}
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        data = req.get_data(cache=True)
+        if not data.strip():
+            return core.missing
+        return core.parse_json(data)
+
+    def _handle_invalid_json_error(self, error: Exception, req: flask.Request, *args: Any, **kwargs: Any):  # noqa: ANN202
+        abort(400, exc=error, message=f"{INVALID_REQUEST}: the body is not valid JSON")
+
+    def pre_load(self, location_data: Any, *, schema: Schema, req: flask.Request, location: str) -> Any:
+        if location == "json" and isinstance(location_data, Mapping):
+            return _match_keys(location_data, schema)
+        return location_data
+
+    def handle_error(self, error, req, schema, *, error_status_code, error_headers):  # noqa: ANN001, ANN201
+        abort(
+            error_status_code or self.DEFAULT_VALIDATION_STATUS,
+            exc=error,
+            message=validation_message(error.messages),
+            headers=error_headers,
+        )
+
+
+class SignalBlueprint(Blueprint):
+    """A smorest blueprint that parses arguments with :class:`SignalParser`."""
+
+    ARGUMENTS_PARSER = SignalParser()
+
+
+class SignalApi(Api):
+    """Api whose error responses are the original's ``{"error": "..."}``."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
+        data = getattr(error, "data", None) or {}
+        message = data.get("message")
+        if message is None and "messages" in data:
+            message = validation_message(data["messages"])
+        if message is None:
+            message = error.description or error.name
+        if error.code and error.code >= 500:
+            log.error("%s %s failed: %s", flask.request.method, flask.request.path, message,
+                      exc_info=getattr(error, "original_exception", None))
+        return {"error": message}, error.code, data.get("headers") or {}
+
+
+def validation_message(messages: Any) -> str:
+    """Turn marshmallow's nested messages into one line that names each field."""
+    parts = []
+    flat = _flatten(messages, ())
+    if len(flat) == 1 and flat[0][1].startswith(INVALID_REQUEST.split(" - ")[0]):
+        return flat[0][1]
+    for path, text in flat:
+        where = ".".join(p for p in path if p not in ("json", "query", "path", "_schema", "view_args"))
+        parts.append(f"{where}: {text}" if where else text)
+    return f"{INVALID_REQUEST}: " + "; ".join(parts) if parts else INVALID_REQUEST
+
+
+def _flatten(messages: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(messages, Mapping):
+        out = []
+        for key, value in messages.items():
+            out += _flatten(value, (*path, str(key)))
+        return out
+    if isinstance(messages, (list, tuple)):
+        out = []
+        for value in messages:
+            out += _flatten(value, path)
+        return out
+    return [(path, str(messages))]
+
+
+def _match_keys(data: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
+    names = {(f.data_key or n).lower(): (f.data_key or n) for n, f in schema.fields.items()}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        target = key if key in names.values() else names.get(str(key).lower(), key)
+        if target not in out or key == target:
+            out[target] = value
+    return out
+
+
+def swagger_assets_blueprint() -> flask.Blueprint:
+    """Serve Swagger UI's css/js from the installed package under /swagger/ui/."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    return flask.Blueprint("swagger_assets", __name__, static_folder=swagger_ui_path, static_url_path="/swagger/ui")

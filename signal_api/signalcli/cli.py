@@ -1,0 +1,138 @@
+"""The subprocess backend (modes ``normal`` and ``native``): one signal-cli process per call.
+
+Success is judged by the exit code alone. stdout carries only results (one JSON document per
+line with ``--output json``); stderr carries log noise and error texts and is never mixed into a
+result. Every process is killed when ``SIGNAL_CLI_CMD_TIMEOUT`` runs out.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from signal_api.signalcli import errors
+from signal_api.signalcli.argv import Invocation, build_invocation
+from signal_api.signalcli.base import ReceiveOptions, SignalBackend
+
+log = logging.getLogger(__name__)
+
+# signal-cli's log lines: "WARN  Logger - text" (default) or "2026-…Z [thread] WARN logger - text" (-v).
+_LOG_LINE = re.compile(r"^(?:\S+ \[[^\]]*\] )?(TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+ - ")
+_LOG_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+               "ERROR": logging.ERROR}
+
+
+class CliBackend(SignalBackend):
+    """Runs ``signal-cli [global options] COMMAND [options]`` for every call."""
+
+    transport = "cli"
+
+    def __init__(self, command: Sequence[str], config_dir: Path, *, timeout: float) -> None:
+        super().__init__()
+        self.command = tuple(command)
+        self.config_dir = Path(config_dir)
+        self.timeout = timeout
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account: str | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        invocation = build_invocation(self.command, str(self.config_dir), method, params, account=account)
+        stdout = self.run(invocation, timeout=timeout)
+        documents = parse_json_lines(stdout)
+        if not documents:
+            return None
+        return documents[0] if len(documents) == 1 else documents
+
+    def fetch_messages(self, account: str, options: ReceiveOptions) -> list[dict[str, Any]]:
+        invocation = build_invocation(
+            self.command, str(self.config_dir), "receive", options.as_params(), account=account
+        )
+        # signal-cli's timeout is an idle timeout: give the process that long plus the usual budget.
+        budget = self.timeout + max(options.timeout, 0)
+        messages = [m for m in parse_json_lines(self.run(invocation, timeout=budget)) if isinstance(m, dict)]
+        for message in messages:
+            self._publish(message)
+        return messages
+
+    def run(self, invocation: Invocation, *, timeout: float | None = None) -> str:
+        """Run the process, return its stdout; raise a typed error on failure or timeout."""
+        log.debug("running %s", _describe(invocation.argv))
+        try:
+            process = subprocess.Popen(
+                invocation.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise errors.BackendUnavailableError(f"Couldn't start signal-cli ({invocation.argv[0]}): {exc}") from exc
+        limit = self.timeout if timeout is None else timeout
+        stdin = (invocation.stdin or "").encode() if invocation.stdin is not None else b""
+        try:
+            out, err = process.communicate(stdin, timeout=limit)
+        except subprocess.TimeoutExpired:
+            _kill(process)
+            raise errors.BackendTimeoutError("process killed as timeout reached") from None
+        stdout = out.decode("utf-8", "replace")
+        problems = _log_stderr(err.decode("utf-8", "replace"))
+        if process.returncode == 0:
+            return stdout
+        message = "\n".join(problems).strip() or stdout.strip() or f"signal-cli exited with code {process.returncode}"
+        documents = parse_json_lines(stdout)
+        raise errors.from_exit_code(process.returncode, message, documents[0] if documents else None)
+
+
+def parse_json_lines(stdout: str) -> list[Any]:
+    """The JSON documents signal-cli printed, one per line; other lines are logged and skipped."""
+    documents = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            documents.append(json.loads(line))
+        except ValueError:
+            log.warning("ignoring a non-JSON line of signal-cli output: %s", line[:200])
+    return documents
+
+
+def _log_stderr(stderr: str) -> list[str]:
+    """Re-log signal-cli's log lines; return the rest (the error text of a failed command)."""
+    rest = []
+    for line in stderr.splitlines():
+        match = _LOG_LINE.match(line)
+        if match:
+            log.log(_LOG_LEVELS[match.group(1)], "signal-cli: %s", line)
+        elif line.strip():
+            rest.append(line)
+    return _drop_usage_block(rest)
+
+
+def _drop_usage_block(lines: list[str]) -> list[str]:
+    # argparse errors print a long usage block before "signal-cli: error: ..."; keep the error.
+    errors_only = [line for line in lines if line.startswith("signal-cli: error:")]
+    return errors_only or lines
+
+
+def _kill(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.communicate()
+
+
+def _describe(argv: list[str]) -> str:
+    return " ".join(argv)

@@ -1,0 +1,108 @@
+"""Typed signal-cli failures, shared by the subprocess runner and the JSON-RPC client.
+
+signal-cli reports a failure as an exit code (CLI) or a JSON-RPC error code; both map onto the
+same classes here, so callers never parse texts. Only ``signal_api.errors`` turns them into HTTP.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+UNTRUSTED_MESSAGE = "Unable to complete request due to untrusted recipient keys"
+
+
+class SignalCliError(Exception):
+    """Base class: signal-cli could not do what was asked."""
+
+    def __init__(self, message: str, *, response: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        # The result signal-cli printed before failing (send-like commands), if any.
+        self.response = response
+
+
+class UserError(SignalCliError):
+    """Exit code 1 / JSON-RPC -1: the request itself is wrong (unknown group, bad argument...)."""
+
+
+class UnexpectedError(SignalCliError):
+    """Exit code 2 / JSON-RPC -32603: signal-cli failed internally."""
+
+
+class NetworkError(SignalCliError):
+    """Exit code 3 / JSON-RPC -3: the Signal servers could not be reached."""
+
+
+class UntrustedIdentityError(SignalCliError):
+    """Exit code 4 / JSON-RPC -4: every recipient has an untrusted identity key."""
+
+
+class RateLimitError(SignalCliError):
+    """Exit code 5 / JSON-RPC -5: rate limited; may carry challenge tokens."""
+
+    @property
+    def challenge_tokens(self) -> list[str]:
+        """The proof-required tokens of the failed send results (may be empty)."""
+        results = (self.response or {}).get("results") if isinstance(self.response, dict) else None
+        return [str(r.get("token") or "") for r in results or [] if isinstance(r, dict) and "token" in r]
+
+
+class CaptchaRejectedError(SignalCliError):
+    """Exit code 6 / JSON-RPC -6: the submitted captcha was rejected."""
+
+
+class InvalidRequestError(SignalCliError):
+    """JSON-RPC -32600/-32601/-32602/-32700: the daemon refused the request's shape or account."""
+
+
+class BackendUnavailableError(SignalCliError):
+    """signal-cli could not be started or the daemon is not reachable."""
+
+
+class BackendTimeoutError(SignalCliError):
+    """signal-cli did not answer within the configured timeout."""
+
+
+_BY_EXIT_CODE: dict[int, type[SignalCliError]] = {
+    1: UserError,
+    2: UnexpectedError,
+    3: NetworkError,
+    4: UntrustedIdentityError,
+    5: RateLimitError,
+    6: CaptchaRejectedError,
+}
+
+_BY_RPC_CODE: dict[int, type[SignalCliError]] = {
+    -1: UserError,
+    -3: NetworkError,
+    -4: UntrustedIdentityError,
+    -5: RateLimitError,
+    -6: CaptchaRejectedError,
+    -32603: UnexpectedError,
+}
+
+
+def from_exit_code(code: int, message: str, response: Any = None) -> SignalCliError:
+    """The error for a signal-cli process that exited with ``code``."""
+    cls = _BY_EXIT_CODE.get(code, UnexpectedError)
+    return _build(cls, message, response)
+
+
+def from_jsonrpc_error(error: Any) -> SignalCliError:
+    """The error for a JSON-RPC ``error`` object (tolerates malformed ones)."""
+    if not isinstance(error, dict):
+        return UnexpectedError(f"malformed JSON-RPC error: {error!r}")
+    code = error.get("code")
+    message = str(error.get("message") or "unknown signal-cli error")
+    data = error.get("data")
+    response = data.get("response") if isinstance(data, dict) else None
+    if isinstance(code, int) and -32700 <= code <= -32600 and code != -32603:
+        return InvalidRequestError(message)
+    cls = _BY_RPC_CODE.get(code if isinstance(code, int) else 0, UserError)
+    return _build(cls, message, response)
+
+
+def _build(cls: type[SignalCliError], message: str, response: Any) -> SignalCliError:
+    if cls is UntrustedIdentityError:
+        # One text in every mode, the one the original gives in json-rpc mode.
+        message = UNTRUSTED_MESSAGE
+    return cls(message, response=response)
