@@ -117,13 +117,24 @@ def _flatten(messages: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...]
 
 
 def _match_keys(data: Mapping[str, Any], schema: Schema) -> dict[str, Any]:
-    names = {(f.data_key or n).lower(): (f.data_key or n) for n, f in schema.fields.items()}
+    """Rename keys that match a field only case-insensitively (Go's encoding/json rule)."""
+    fields_by_key = {(f.data_key or n): f for n, f in schema.fields.items()}
+    lowered = {key.lower(): key for key in fields_by_key}
     out: dict[str, Any] = {}
     for key, value in data.items():
-        target = key if key in names.values() else names.get(str(key).lower(), key)
-        if target not in out or key == target:
-            out[target] = value
+        target = key if key in fields_by_key else lowered.get(str(key).lower(), key)
+        if target in out and key != target:
+            continue  # an exact match wins over a case-insensitive one
+        out[target] = _match_nested(fields_by_key.get(target), value)
     return out
+
+
+def _match_nested(field: fields.Field | None, value: Any) -> Any:
+    if isinstance(field, fields.Nested) and isinstance(value, Mapping):
+        return _match_keys(value, field.schema)
+    if isinstance(field, fields.List) and isinstance(value, list):
+        return [_match_nested(field.inner, item) for item in value]
+    return value
 
 
 def swagger_assets_blueprint() -> flask.Blueprint:
