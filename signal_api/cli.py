@@ -17,6 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the API with gunicorn (one gevent worker)")
     commands.add_parser("check-config", help="validate the environment and print the effective settings")
+    commands.add_parser("migrate", help="create or upgrade the service's database in SIGNAL_API_DATA_DIR")
     args = parser.parse_args(argv)
     try:
         config = Config.from_env()
@@ -26,7 +27,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         print(config)
         return 0
+    if args.command == "migrate":
+        return migrate(config)
     return serve(config)
+
+
+def migrate(config: Config) -> int:
+    """Apply the pending migrations and say which."""
+    from signal_api.storage.inbox import connect
+    from signal_api.storage.migrate import apply_migrations, current_version
+
+    db = connect(config.database_path)
+    applied = apply_migrations(db)
+    print(f"{config.database_path}: schema version {current_version(db)}"
+          + (f" (applied {', '.join(map(str, applied))})" if applied else " (up to date)"))
+    db.close()
+    return 0
 
 
 def serve(config: Config) -> int:

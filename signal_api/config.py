@@ -97,6 +97,11 @@ class Config:
         return self.signal_cli_command
 
     @property
+    def database_path(self) -> Path:
+        """The service's own SQLite database."""
+        return self.data_dir / "signal-api.db"
+
+    @property
     def uses_simulator(self) -> bool:
         """True when the selected signal-cli is the built-in simulator."""
         return is_simulator_command(self.command)

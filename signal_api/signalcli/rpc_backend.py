@@ -14,9 +14,12 @@ from typing import Any
 
 from signal_api.signalcli.base import ReceiveOptions, SignalBackend
 from signal_api.signalcli.daemon import DaemonSupervisor
+from signal_api.signalcli.errors import InvalidRequestError, UserError
 from signal_api.signalcli.jsonrpc import JsonRpcClient
 
 log = logging.getLogger(__name__)
+
+UNKNOWN_ACCOUNT = "Specified account does not exist"
 
 
 class PendingMessages:
@@ -83,7 +86,13 @@ class JsonRpcBackend(SignalBackend):
         request = dict(params or {})
         if account is not None:
             request["account"] = account
-        return self.client.call(method, request, timeout=timeout)
+        try:
+            return self.client.call(method, request, timeout=timeout)
+        except InvalidRequestError as exc:
+            if account is not None and exc.message == UNKNOWN_ACCOUNT:
+                # Same text as the CLI modes give, and it names the account.
+                raise UserError(f"User {account} is not registered.") from exc
+            raise
 
     def fetch_messages(self, account: str, options: ReceiveOptions) -> list[dict[str, Any]]:
         return self.pending.take(account, timeout=options.timeout, limit=options.max_messages)

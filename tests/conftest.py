@@ -1,0 +1,124 @@
+"""Shared fixtures: an app per test, driving the simulator as its signal-cli, in each mode."""
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from signal_api.app import create_app, start_background, stop_background
+from signal_api.services import get_services
+
+SIMULATOR = f"{shlex.quote(sys.executable)} -m signal_api.simulator"
+MODES = ("normal", "native", "json-rpc", "json-rpc-native")
+VERIFICATION_CODE = "123456"
+
+
+def env_for(mode: str, root: Path, **extra: str) -> dict[str, str]:
+    """An environment for ``mode`` whose signal-cli is the simulator.
+
+    The binary the mode must NOT use points nowhere, so a test in native mode fails if the
+    service ran ``SIGNAL_CLI_BINARY`` instead of ``SIGNAL_CLI_NATIVE_BINARY`` (and vice versa).
+    """
+    native = mode in ("native", "json-rpc-native")
+    env = {
+        "MODE": mode,
+        "SIGNAL_CLI_CONFIG_DIR": str(root / "signal-cli"),
+        "SIGNAL_API_DATA_DIR": str(root / "api"),
+        "SIGNAL_CLI_CMD_TIMEOUT": "30",
+        "SIGNAL_CLI_BINARY": "/nonexistent/signal-cli" if native else SIMULATOR,
+        "SIGNAL_CLI_NATIVE_BINARY": SIMULATOR if native else "/nonexistent/signal-cli-native",
+    }
+    env.update(extra)
+    return env
+
+
+class Harness:
+    """A started app plus helpers to act on and inspect the simulator behind it."""
+
+    def __init__(self, mode: str, root: Path, **extra: str) -> None:
+        self.mode = mode
+        self.root = root
+        self.env = env_for(mode, root, **extra)
+        self.app = create_app(self.env, testing=True)
+        self.client = self.app.test_client()
+        self.config_dir = Path(self.env["SIGNAL_CLI_CONFIG_DIR"])
+
+    @property
+    def backend(self):  # noqa: ANN201
+        return get_services(self.app).backend
+
+    def start(self) -> Harness:
+        start_background(self.app)
+        return self
+
+    def stop(self) -> None:
+        stop_background(self.app)
+
+    def register(self, number: str) -> None:
+        """Register and verify ``number`` through the REST API."""
+        response = self.client.post(f"/v1/register/{number}")
+        assert response.status_code == 201, response.data
+        response = self.client.post(f"/v1/register/{number}/verify/{VERIFICATION_CODE}")
+        assert response.status_code == 201, response.data
+
+    def calls(self, command: str | None = None) -> list[dict[str, Any]]:
+        """What the simulator executed (``calls.jsonl``), optionally only one command."""
+        path = self.config_dir / "simulator" / "calls.jsonl"
+        if not path.exists():
+            return []
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [r for r in records if command is None or r["command"] == command]
+
+    def last_call(self, command: str) -> dict[str, Any]:
+        calls = self.calls(command)
+        assert calls, f"the simulator never ran {command}"
+        return calls[-1]
+
+    def simulator(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        """Run the simulator CLI directly on the same state (for set-up and inspection)."""
+        return subprocess.run(
+            [*shlex.split(SIMULATOR), "--config", str(self.config_dir), *args],
+            input=stdin, capture_output=True, text=True, timeout=30,
+        )
+
+    def receive(self, number: str, timeout: int = 2) -> list[dict[str, Any]]:
+        """GET /v1/receive as a client would."""
+        response = self.client.get(f"/v1/receive/{number}?timeout={timeout}")
+        assert response.status_code == 200, response.data
+        return response.json
+
+
+@pytest.fixture(params=MODES)
+def mode(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def api(mode: str, tmp_path: Path) -> Iterator[Harness]:
+    """A started app in ``mode`` (all four modes when the test takes ``mode`` unparametrised)."""
+    harness = Harness(mode, tmp_path).start()
+    try:
+        yield harness
+    finally:
+        harness.stop()
+
+
+@pytest.fixture
+def make_api(tmp_path: Path) -> Iterator[Any]:
+    """Build started apps with extra environment (stopped at the end of the test)."""
+    made: list[Harness] = []
+
+    def make(mode: str, root: Path | None = None, **extra: str) -> Harness:
+        harness = Harness(mode, root or tmp_path, **extra).start()
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        harness.stop()
