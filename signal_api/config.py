@@ -69,6 +69,11 @@ class Config:
     default_text_mode: str = "normal"
     json_rpc: JsonRpcDaemonOptions = field(default_factory=JsonRpcDaemonOptions)
     receive_webhook_url: str | None = None
+    receive_webhook_secret: str | None = None
+    webhook_timeout: float = 10.0
+    webhook_max_attempts: int = 10
+    retention_days: int = 30
+    retention_max_messages: int = 10000
     swagger_host: str | None = None
     swagger_ip: str | None = None
     swagger_https: bool = False
@@ -145,6 +150,11 @@ class Config:
                 trust_new_identities=env.optional_choice("JSON_RPC_TRUST_NEW_IDENTITIES", TRUST_MODES),
             ),
             receive_webhook_url=_webhook_url(env),
+            receive_webhook_secret=env.get("RECEIVE_WEBHOOK_SECRET") or None,
+            webhook_timeout=float(env.integer("RECEIVE_WEBHOOK_TIMEOUT", 10, minimum=1)),
+            webhook_max_attempts=env.integer("RECEIVE_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1),
+            retention_days=env.integer("SIGNAL_API_RETENTION_DAYS", 30, minimum=1),
+            retention_max_messages=env.integer("SIGNAL_API_RETENTION_MAX_MESSAGES", 10000, minimum=1),
             swagger_host=env.get("SWAGGER_HOST") or None,
             swagger_ip=env.get("SWAGGER_IP") or None,
             swagger_https=(env.get("SWAGGER_USE_HTTPS_AS_PREFERRED_SCHEME") or "false") == "true",

@@ -54,8 +54,13 @@ def connect(path: Path) -> sqlite3.Connection:
 class Inbox:
     """Thread-safe access to the stored messages."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, path: Path, *, clock: Callable[[], float] = time.time, track_webhook_deliveries: bool = False
+    ) -> None:
         self.path = Path(path)
+        # When a webhook is configured, each message gets its pending delivery row in the same
+        # transaction, so a crash can never leave a stored message that is never delivered.
+        self.track_webhook_deliveries = track_webhook_deliveries
         self._clock = clock
         self._lock = threading.RLock()
         self._arrived = threading.Condition(self._lock)
@@ -88,6 +93,10 @@ class Inbox:
                         "INSERT INTO messages (account, received_at, payload) VALUES (?, ?, ?)",
                         (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
                     ).lastrowid
+                    if self.track_webhook_deliveries:
+                        self._db.execute(
+                            "INSERT INTO webhook_deliveries (message_id, next_attempt) VALUES (?, ?)", (cursor, now)
+                        )
                     stored.append(StoredMessage(cursor, account, now, payload))
             self._arrived.notify_all()
         for listener in list(self._listeners):
