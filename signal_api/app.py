@@ -13,14 +13,14 @@ from typing import Any
 
 import flask
 
-from signal_api import __version__, errors
+from signal_api import __version__, errors, ws
 from signal_api.api import register_all
 from signal_api.config import Config
 from signal_api.extensions import SignalApi, swagger_assets_blueprint
 from signal_api.logs import set_log_level
 from signal_api.identifiers import IdentifierError, unescape_path_segment
 from signal_api.services import EXTENSION_KEY, Services, get_services
-from signal_api.signalcli import SignalBackend, make_backend
+from signal_api.signalcli import ReceiveOptions, SignalBackend, make_backend
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,13 @@ def create_app(
     app.url_map.strict_slashes = False
     set_log_level(config.log_level)
 
-    app.extensions[EXTENSION_KEY] = Services(config=config, backend=backend or make_backend(config))
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
+    app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
     api = SignalApi(app)
     register_all(api)
     app.register_blueprint(swagger_assets_blueprint())
+    ws.sock.init_app(app)
+    app.register_blueprint(ws.bp)
     errors.init_app(app)
     app.url_value_preprocessor(_unescape_number)
     return app
@@ -78,8 +81,10 @@ def start_background(app: flask.Flask) -> None:
         )
     log.info("mode %s, signal-cli config dir %s, data dir %s", config.mode, config.signal_cli_config_dir,
              config.data_dir)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    services.background = background_jobs(services)
     services.backend.start()
+    for job in services.background:
+        job.start()
     atexit.register(stop_background, app)
 
 
@@ -88,7 +93,50 @@ def stop_background(app: flask.Flask) -> None:
     services = get_services(app)
     if services.started:
         services.started = False
+        for job in reversed(services.background):
+            job.stop()
+        services.receiver.stop()
         services.backend.stop()
+
+
+def background_jobs(services: Services) -> list[Any]:
+    """The periodic and delivery jobs the configuration asks for (not started)."""
+    try:
+        from signal_api.retention import RetentionJob
+        from signal_api.scheduler import AutoReceiveScheduler
+        from signal_api.webhooks import WebhookDispatcher
+    except ImportError:
+        return []
+
+    config = services.config
+    jobs: list[Any] = [
+        RetentionJob(services.inbox, max_age_seconds=config.retention_days * 86400,
+                     max_per_account=config.retention_max_messages)
+    ]
+    if config.receive_webhook_url:
+        jobs.append(WebhookDispatcher(services.inbox, config.receive_webhook_url,
+                                      secret=config.receive_webhook_secret, timeout=config.webhook_timeout,
+                                      max_attempts=config.webhook_max_attempts))
+    if config.auto_receive_schedule:
+        jobs.append(AutoReceiveScheduler(config.auto_receive_schedule, lambda: scheduled_receive(services)))
+    return jobs
+
+
+def scheduled_receive(services: Services) -> None:
+    """One tick of AUTO_RECEIVE_SCHEDULE: receive for every registered account, store it all."""
+    from signal_api.scheduler import receive_all_accounts
+
+    options = services.config.auto_receive
+    receive_options = ReceiveOptions(
+        timeout=options.timeout, ignore_attachments=options.ignore_attachments,
+        ignore_stories=options.ignore_stories, ignore_avatars=options.ignore_avatars,
+        ignore_stickers=options.ignore_stickers, send_read_receipts=options.send_read_receipts,
+    )
+    receive_all_accounts(
+        services.backend.list_accounts,
+        lambda account: services.receiver.receive_account(account, receive_options),
+        log,
+    )
 
 
 def _unescape_number(endpoint: str | None, values: dict[str, Any] | None) -> None:

@@ -87,11 +87,15 @@ class Harness:
             input=stdin, capture_output=True, text=True, timeout=30,
         )
 
-    def receive(self, number: str, timeout: int = 2) -> list[dict[str, Any]]:
-        """GET /v1/receive as a client would."""
-        response = self.client.get(f"/v1/receive/{number}?timeout={timeout}")
-        assert response.status_code == 200, response.data
-        return response.json
+    def receive(self, number: str, timeout: int = 2, *, count: int = 1) -> list[dict[str, Any]]:
+        """GET /v1/receive as a client would, until ``count`` messages came (or a GET came back empty)."""
+        messages: list[dict[str, Any]] = []
+        while True:
+            response = self.client.get(f"/v1/receive/{number}?timeout={timeout}")
+            assert response.status_code == 200, response.data
+            messages += response.json
+            if not response.json or len(messages) >= count:
+                return messages
 
 
 @pytest.fixture(params=MODES)

@@ -1,8 +1,8 @@
 """Accounts: the numbers this service can act for."""
 from __future__ import annotations
 
+import flask
 from flask_smorest import abort
-from marshmallow import fields
 
 from signal_api.extensions import SignalBlueprint
 from signal_api.services import get_services
@@ -12,10 +12,10 @@ blp = SignalBlueprint("Accounts", __name__, description="List and manage account
 
 
 @blp.route("/v1/accounts", methods=["GET"])
-@blp.response(200, fields.List(fields.String()))
+@blp.response(200, {"type": "array", "items": {"type": "string"}})
 def list_accounts():
     """Lists all of the accounts linked or registered"""
     try:
-        return get_services().backend.list_accounts()
+        return flask.jsonify(get_services().backend.list_accounts())
     except SignalCliError as exc:
         abort(500, message=f"Couldn't get list of accounts: {exc.message}")

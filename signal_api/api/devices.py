@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import abort
 
+from signal_api.api.responses import empty
 from signal_api.extensions import SignalBlueprint
 from signal_api.schemas.devices import RegisterNumberSchema, UnregisterNumberSchema, VerifyNumberSchema
 from signal_api.services import get_services
@@ -33,7 +34,7 @@ def register_number(body, number):
         if SMS_REFUSED in exc.message and not body.get("use_voice"):
             abort(400, message=SMS_REFUSED_HINT)
         raise
-    return None
+    return empty(201)
 
 
 @blp.route("/v1/register/<number>/verify/<token>", methods=["POST"])
@@ -47,7 +48,7 @@ def verify_number(body, number, token):
     if body.get("pin"):
         params["pin"] = body["pin"]
     get_services().backend.call("verify", params, account=number)
-    return None
+    return empty(201)
 
 
 @blp.route("/v1/unregister/<number>", methods=["POST"])

@@ -6,7 +6,7 @@ import flask
 from signal_api import sending
 from signal_api.extensions import SignalBlueprint
 from signal_api.schemas.messages import SendMessageResponseSchema, SendMessageV1Schema, SendMessageV2Schema
-from signal_api.schemas.receive import ReceiveArgsSchema
+from signal_api.schemas.receive import HistoryArgsSchema, ReceiveArgsSchema, ReceivedMessageSchema
 from signal_api.services import get_services
 from signal_api.signalcli import ReceiveOptions
 
@@ -43,8 +43,24 @@ def send_message_v1(body):
 
 @blp.route("/v1/receive/<number>", methods=["GET"])
 @blp.arguments(ReceiveArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, ReceivedMessageSchema(many=True))
 def receive_messages(args, number):
-    """Receive Signal Messages."""
+    """Receive Signal Messages.
+
+    Returns the messages no GET consumer has taken yet, each once. The same path is a
+    WebSocket (upgrade request) that streams every message live, with ?since=<cursor> replay.
+    """
     options = ReceiveOptions(**args)
-    return flask.jsonify(get_services().backend.fetch_messages(number, options))
+    return [message.frame() for message in get_services().receiver.take(number, options)]
+
+
+@blp.route("/v1/messages/<number>", methods=["GET"])
+@blp.arguments(HistoryArgsSchema, location="query")
+@blp.response(200, ReceivedMessageSchema(many=True))
+def list_messages(args, number):
+    """List stored messages without consuming them.
+
+    Pages through the durable inbox: pass the last cursor seen as ``after``.
+    """
+    stored = get_services().inbox.after(number, args["after"], args["limit"])
+    return [message.frame() for message in stored]

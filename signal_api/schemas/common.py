@@ -1,20 +1,16 @@
 """Fields and schemas shared by several areas."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from typing import Any
 
-
-class NumberPathSchema(Schema):
-    """The ``{number}`` path parameter: the account's own number."""
-
-    number = fields.String(required=True, metadata={"description": "Registered phone number"})
+from marshmallow import Schema, pre_load
 
 
 class LenientSchema(Schema):
-    """Request bodies: explicit nulls mean "not given", as they do for the original."""
+    """Request bodies: an explicit null means "not given", as it does for the original."""
 
-    def __init_subclass__(cls, **kwargs):  # noqa: ANN003, ANN204
-        super().__init_subclass__(**kwargs)
-        for field in cls._declared_fields.values():
-            if not field.required:
-                field.allow_none = True
+    @pre_load
+    def _drop_nulls(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data

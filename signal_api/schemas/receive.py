@@ -1,7 +1,7 @@
 """Schemas of receiving messages."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class StrictBoolean(fields.Field):
@@ -41,3 +41,20 @@ class ReceiveArgsSchema(Schema):
     ignore_avatars = StrictBoolean(load_default=False)
     ignore_stickers = StrictBoolean(load_default=False)
     send_read_receipts = StrictBoolean(load_default=False)
+
+
+class HistoryArgsSchema(Schema):
+    """Query parameters of ``GET /v1/messages/{number}``."""
+
+    after = NumericInteger(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "Return messages after this cursor"})
+    limit = NumericInteger(load_default=100, validate=validate.Range(min=1, max=1000),
+                           metadata={"description": "At most this many (1-1000)"})
+
+
+class ReceivedMessageSchema(Schema):
+    """One received message: signal-cli's envelope, the receiving account and its cursor."""
+
+    envelope = fields.Dict(required=True, metadata={"description": "signal-cli's envelope JSON"})
+    account = fields.String(required=True)
+    cursor = fields.Integer(metadata={"description": "Position in the inbox; resume with since/after"})

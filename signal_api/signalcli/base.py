@@ -16,7 +16,7 @@ from signal_api.signalcli.errors import UnexpectedError
 
 log = logging.getLogger(__name__)
 
-MessageHandler = Callable[[dict[str, Any]], None]
+MessageHandler = Callable[[list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,11 @@ class SendResult:
 class SignalBackend(abc.ABC):
     """A way to run signal-cli commands; chosen once at start-up by ``make_backend``."""
 
-    #: Short name shown in logs and ``/v1/about`` ("cli" or "json-rpc").
+    #: Short name shown in logs ("cli" or "json-rpc").
     transport: str = ""
+    #: True when messages arrive by themselves (a daemon pushes them); False when someone must
+    #: run ``poll`` for an account to fetch them.
+    pushes_messages: bool = False
 
     def __init__(self) -> None:
         self._message_handlers: list[MessageHandler] = []
@@ -104,13 +107,15 @@ class SignalBackend(abc.ABC):
         """Stop background work and release processes and sockets."""
 
     def add_message_handler(self, handler: MessageHandler) -> None:
-        """Register a callable that gets every ``{"envelope", "account"}`` the backend receives."""
+        """Register a callable that gets each batch of ``{"envelope", "account"}`` messages received."""
         self._message_handlers.append(handler)
 
-    def _publish(self, message: dict[str, Any]) -> None:
+    def _publish(self, messages: list[dict[str, Any]]) -> None:
+        if not messages:
+            return
         for handler in list(self._message_handlers):
             try:
-                handler(message)
+                handler(messages)
             except Exception:  # one faulty consumer must not stop delivery to the others
                 log.exception("message handler failed")
 
@@ -129,9 +134,12 @@ class SignalBackend(abc.ABC):
             SignalCliError: a subclass naming what went wrong.
         """
 
-    @abc.abstractmethod
-    def fetch_messages(self, account: str, options: ReceiveOptions) -> list[dict[str, Any]]:
-        """Take the messages waiting for ``account`` (each ``{"envelope", "account"}``)."""
+    def poll(self, account: str, options: ReceiveOptions) -> int:
+        """Fetch ``account``'s waiting messages from Signal into the handlers; return how many.
+
+        Only needed when ``pushes_messages`` is False; a pushing backend has nothing to do.
+        """
+        return 0
 
     # Typed helpers shared by both implementations.
 

@@ -12,7 +12,8 @@ import os
 import re
 import signal
 import subprocess
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +55,45 @@ class CliBackend(SignalBackend):
             return None
         return documents[0] if len(documents) == 1 else documents
 
-    def fetch_messages(self, account: str, options: ReceiveOptions) -> list[dict[str, Any]]:
+    def poll(self, account: str, options: ReceiveOptions) -> int:
         invocation = build_invocation(
             self.command, str(self.config_dir), "receive", options.as_params(), account=account
         )
         # signal-cli's timeout is an idle timeout: give the process that long plus the usual budget.
         budget = self.timeout + max(options.timeout, 0)
-        messages = [m for m in parse_json_lines(self.run(invocation, timeout=budget)) if isinstance(m, dict)]
-        for message in messages:
-            self._publish(message)
-        return messages
+        return self.stream(invocation, lambda document: self._publish([document]), timeout=budget)
+
+    def stream(self, invocation: Invocation, on_document: Callable[[dict[str, Any]], None], *,
+               timeout: float) -> int:
+        """Run a command that prints JSON lines as things happen; hand over each line at once."""
+        log.debug("streaming %s", _describe(invocation.argv))
+        try:
+            process = subprocess.Popen(invocation.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as exc:
+            raise errors.BackendUnavailableError(f"Couldn't start signal-cli ({invocation.argv[0]}): {exc}") from exc
+        stderr_lines: list[str] = []
+        reader = threading.Thread(target=_collect, args=(process.stderr, stderr_lines), daemon=True)
+        reader.start()
+        killer = threading.Timer(timeout, _kill_quietly, args=(process,))
+        killer.start()
+        count = 0
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                for document in parse_json_lines(raw.decode("utf-8", "replace")):
+                    if isinstance(document, dict):
+                        on_document(document)
+                        count += 1
+            process.wait()
+        finally:
+            killer.cancel()
+            reader.join(timeout=5)
+        problems = _log_stderr("".join(stderr_lines))
+        if process.returncode not in (0, -signal.SIGKILL):
+            message = "\n".join(problems).strip() or f"signal-cli exited with code {process.returncode}"
+            raise errors.from_exit_code(process.returncode, message)
+        return count
 
     def run(self, invocation: Invocation, *, timeout: float | None = None) -> str:
         """Run the process, return its stdout; raise a typed error on failure or timeout."""
@@ -124,6 +154,19 @@ def _drop_usage_block(lines: list[str]) -> list[str]:
     # argparse errors print a long usage block before "signal-cli: error: ..."; keep the error.
     errors_only = [line for line in lines if line.startswith("signal-cli: error:")]
     return errors_only or lines
+
+
+def _collect(stream: Any, into: list[str]) -> None:
+    for raw in stream:
+        into.append(raw.decode("utf-8", "replace"))
+
+
+def _kill_quietly(process: subprocess.Popen) -> None:
+    log.warning("signal-cli (pid %s) ran past its time budget; killing it", process.pid)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _kill(process: subprocess.Popen) -> None:

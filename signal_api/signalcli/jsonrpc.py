@@ -24,7 +24,9 @@ from signal_api.signalcli import errors
 
 log = logging.getLogger(__name__)
 
-NotificationHandler = Callable[[str, Any], None]
+# Called with the notifications of one read, as (method, params) pairs, so they can be stored
+# in one transaction.
+NotificationHandler = Callable[[list[tuple[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -226,12 +228,14 @@ class JsonRpcClient:
                 except OSError:
                     pass
             buffer += chunk
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
+            *lines, buffer = buffer.split(b"\n")
+            notifications: list[tuple[str, Any]] = []
+            for line in lines:
                 if line.strip():
-                    self._dispatch(line)
+                    self._dispatch(line, notifications)
+            self._notify(notifications)
 
-    def _dispatch(self, line: bytes) -> None:
+    def _dispatch(self, line: bytes, notifications: list[tuple[str, Any]]) -> None:
         try:
             message = json.loads(line)
         except ValueError:
@@ -241,7 +245,7 @@ class JsonRpcClient:
             if not isinstance(item, dict):
                 continue
             if "method" in item and "id" not in item:
-                self._notify(item.get("method"), item.get("params"))
+                notifications.append((str(item.get("method")), item.get("params")))
             elif "result" in item or "error" in item:
                 self._resolve(item)
 
@@ -255,10 +259,10 @@ class JsonRpcClient:
         waiter.reply = reply
         waiter.event.set()
 
-    def _notify(self, method: Any, params: Any) -> None:
-        if self._on_notification is None:
+    def _notify(self, notifications: list[tuple[str, Any]]) -> None:
+        if self._on_notification is None or not notifications:
             return
         try:
-            self._on_notification(str(method), params)
+            self._on_notification(notifications)
         except Exception:  # a consumer's bug must never kill the reader
             log.exception("notification handler failed")

@@ -1,0 +1,117 @@
+"""Receiving without loss: the path from signal-cli to the inbox, and from the inbox to clients.
+
+Every message the backend hands over is stored first (``Inbox.store``), then published to live
+subscribers. Clients read from the inbox: ``GET /v1/receive`` takes each message once, WebSocket
+clients get every message live and may replay from a cursor. When the backend does not push
+messages by itself (subprocess modes), the receiver runs ``receive`` for an account: once per
+GET, and in a loop while WebSocket clients are attached to it (one loop per account).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from typing import Any
+
+from signal_api.receive_hub import ReceiveHub
+from signal_api.signalcli import ReceiveOptions, SignalBackend
+from signal_api.signalcli.errors import SignalCliError
+from signal_api.storage.inbox import HTTP_CONSUMER, Inbox, StoredMessage
+
+log = logging.getLogger(__name__)
+
+LOOP_RECEIVE_TIMEOUT = 5.0
+LOOP_ERROR_PAUSE = 5.0
+
+
+class Receiver:
+    """Connects the backend, the inbox and the live subscribers."""
+
+    def __init__(self, backend: SignalBackend, inbox: Inbox, hub: ReceiveHub) -> None:
+        self.backend = backend
+        self.inbox = inbox
+        self.hub = hub
+        self._lock = threading.Lock()
+        self._receiving: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._attached: dict[str, int] = defaultdict(int)
+        self._loops: dict[str, threading.Thread] = {}
+        self._stopping = threading.Event()
+        backend.add_message_handler(self.store)
+        inbox.add_listener(hub.publish)
+
+    def store(self, payloads: list[dict[str, Any]]) -> None:
+        """Store messages from the backend (the inbox then publishes them)."""
+        self.inbox.store(payloads)
+
+    def stop(self) -> None:
+        """End the receive loops."""
+        self._stopping.set()
+        for thread in list(self._loops.values()):
+            thread.join(timeout=LOOP_RECEIVE_TIMEOUT + 5)
+
+    # GET /v1/receive
+
+    def take(self, account: str, options: ReceiveOptions) -> list[StoredMessage]:
+        """Messages of ``account`` no GET consumer has taken yet (fetching them first if needed)."""
+        if not self.backend.pushes_messages:
+            lock = self._receiving[account]
+            # While a loop (or another GET) is already receiving for this account, wait for
+            # what it stores instead of starting a second signal-cli on the same account.
+            if lock.acquire(blocking=False):
+                try:
+                    self.backend.poll(account, options)
+                finally:
+                    lock.release()
+                return self.inbox.take(HTTP_CONSUMER, account, limit=options.max_messages)
+        return self.inbox.take(HTTP_CONSUMER, account, limit=options.max_messages, timeout=max(options.timeout, 0))
+
+    # WebSocket clients
+
+    def attach(self, account: str) -> None:
+        """A live client wants ``account``'s messages: make sure someone receives them."""
+        if self.backend.pushes_messages:
+            return
+        with self._lock:
+            self._attached[account] += 1
+            loop = self._loops.get(account)
+            if loop is None or not loop.is_alive():
+                loop = threading.Thread(target=self._loop, args=(account,), name=f"receive-{account}", daemon=True)
+                self._loops[account] = loop
+                loop.start()
+
+    def detach(self, account: str) -> None:
+        """A live client left."""
+        if self.backend.pushes_messages:
+            return
+        with self._lock:
+            self._attached[account] = max(0, self._attached[account] - 1)
+
+    def _wanted(self, account: str) -> bool:
+        with self._lock:
+            if self._attached[account] > 0 and not self._stopping.is_set():
+                return True
+            if self._loops.get(account) is threading.current_thread():
+                del self._loops[account]
+            return False
+
+    def _loop(self, account: str) -> None:
+        options = ReceiveOptions(timeout=LOOP_RECEIVE_TIMEOUT)
+        while self._wanted(account):
+            try:
+                with self._receiving[account]:
+                    self.backend.poll(account, options)
+            except SignalCliError as exc:
+                log.warning("receive loop for %s: %s", account, exc.message)
+                self._stopping.wait(LOOP_ERROR_PAUSE)
+            except Exception:  # the loop must outlive any single failure
+                log.exception("receive loop for %s failed", account)
+                self._stopping.wait(LOOP_ERROR_PAUSE)
+
+    # Scheduled receive
+
+    def receive_account(self, account: str, options: ReceiveOptions) -> int:
+        """Fetch ``account``'s messages into the inbox now (scheduled receive)."""
+        if self.backend.pushes_messages:
+            return 0  # the daemon receives continuously
+        with self._receiving[account]:
+            return self.backend.poll(account, options)

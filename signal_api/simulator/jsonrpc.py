@@ -1,0 +1,271 @@
+"""signal-cli's JSON-RPC protocol (signal-cli.md §5): framing-independent request handling.
+
+``RpcServer`` holds what all connections of one process share (mode, account, receive hub,
+subscription ids).  ``RpcSession`` is one connection (stdin/stdout, one socket, or one HTTP
+request): it parses lines, runs every request in its own thread (so replies may come out of
+order, as with the real daemon) and writes compact single-line JSON through ``write``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from . import execution, network, state
+from .commands import REGISTRY, Context, params_from_rpc
+from .errors import CommandError, RpcError, UserError
+from .receiver import ReceiveHub
+
+_TYPE_NAMES = {str: "STRING", int: "NUMBER", float: "NUMBER", bool: "BOOLEAN", type(None): "NULL"}
+_TOP_LEVEL_KEYS = {"jsonrpc", "method", "params", "id"}
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def error_response(code: int, message: str, data: Any = None, rid: Any = None) -> dict:
+    return {"jsonrpc": "2.0", "error": {"code": code, "message": message, "data": data}, "id": rid}
+
+
+def parse_error_message(text: str) -> str:
+    """A Jackson-like text for input that is not JSON."""
+    stripped = text.lstrip()
+    token = re.match(r"[^\s\[\]{}:,\"]+", stripped)
+    column = len(text) - len(stripped) + (len(token.group(0)) if token else 1) + 1
+    location = ("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "
+                f"line: 1, column: {column}]")
+    if token:
+        return (f"Unrecognized token '{token.group(0)}': was expecting (JSON String, Number, Array, Object or "
+                f"token 'null', 'true' or 'false'){location}")
+    return f"Unexpected end-of-input: expected close marker for Object{location}"
+
+
+class RpcServer:
+    """Process-wide JSON-RPC state shared by all sessions."""
+
+    def __init__(self, config_dir: str, account: str | None, receive_mode: str, receive_flags: dict,
+                 trust: str | None, hub: ReceiveHub) -> None:
+        self.config_dir = config_dir
+        self.account = account          # single-account mode when set
+        self.receive_mode = receive_mode
+        self.receive_flags = receive_flags
+        self.trust = trust
+        self.hub = hub
+
+
+class RpcSession:
+    """One JSON-RPC connection."""
+
+    def __init__(self, server: RpcServer, write: Callable[[str], None], http: bool = False) -> None:
+        self.server = server
+        self.http = http
+        self.receive_flags = server.receive_flags
+        self._write = write
+        self._write_lock = threading.Lock()
+        self._threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
+        self._subscriptions: dict[int, int] = {}   # subscription id -> hub listener id
+        self._auto_listener: int | None = None
+        self.closed = False
+        if not http and server.receive_mode != "manual":
+            server.hub.next_subscription_id()  # the internal auto-subscription consumes an id
+            self._auto_listener = server.hub.add_listener(server.account, self._notify)
+
+    # ------------------------------------------------------------ IO
+
+    def send(self, obj: Any) -> None:
+        if self.closed:
+            return
+        with self._write_lock:
+            try:
+                self._write(dumps(obj))
+            except OSError:
+                self.closed = True
+
+    def feed_line(self, line: str) -> None:
+        """Handle one complete request line in a new thread."""
+        thread = threading.Thread(target=self._run_line, args=(line,), daemon=True)
+        with self._threads_lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run_line(self, line: str) -> None:
+        try:
+            reply = self.handle_text(line)
+            if reply is not None:
+                self.send(reply)
+        finally:
+            with self._threads_lock:
+                self._threads.discard(threading.current_thread())
+
+    def wait_idle(self) -> None:
+        """Block until every in-flight request has finished."""
+        while True:
+            with self._threads_lock:
+                threads = list(self._threads)
+            if not threads:
+                return
+            for thread in threads:
+                thread.join()
+
+    def close(self) -> None:
+        self.closed = True
+        hub = self.server.hub
+        if self._auto_listener is not None:
+            hub.remove_listener(self._auto_listener)
+        for listener in self._subscriptions.values():
+            hub.remove_listener(listener)
+        self._subscriptions.clear()
+
+    # ------------------------------------------------------------ protocol
+
+    def handle_text(self, text: str) -> Any:
+        """Process one request or batch text; return the reply object, or None for no reply."""
+        if not text.strip():
+            return error_response(-32700, "Empty input line")
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return error_response(-32700, parse_error_message(text))
+        if isinstance(value, list):
+            return self._handle_batch(value)
+        return self._handle_one(value)
+
+    def _handle_batch(self, items: list) -> Any:
+        if not items:
+            return error_response(-32600, "invalid request")
+        replies: list[Any] = []
+        lock = threading.Lock()
+
+        def work(item: Any) -> None:
+            reply = self._handle_one(item)
+            if reply is not None:
+                with lock:
+                    replies.append(reply)
+
+        threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return replies or None
+
+    def _handle_one(self, req: Any) -> Any:
+        if not isinstance(req, dict):
+            return error_response(-32600, f"unexpected type: {_TYPE_NAMES.get(type(req), 'ARRAY')}")
+        if ("result" in req or "error" in req) and "method" not in req:
+            return None  # a response sent to us: ignored
+        unknown = [k for k in req if k not in _TOP_LEVEL_KEYS]
+        if unknown:
+            return error_response(-32600, f'Unrecognized field "{unknown[0]}" (class org.asamk.signal.jsonrpc.'
+                                          'JsonRpcRequest), not marked as ignorable')
+        rid = req.get("id")
+        if isinstance(rid, (dict, list)):
+            return error_response(-32600, "Problem deserializing property 'id' (expected a value node)")
+        if req.get("jsonrpc") != "2.0":
+            return error_response(-32600, "only jsonrpc version 2.0 is supported", rid=rid)
+        if not isinstance(req.get("method"), str):
+            return error_response(-32600, "method field must be set", rid=rid)
+        params = req.get("params")
+        is_notification = "id" not in req
+        try:
+            if params is not None and not isinstance(params, dict) and req["method"] != "unsubscribeReceive":
+                raise RpcError(-32600, "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.Object,"
+                                       "java.lang.Object>` from Array value (token `JsonToken.START_ARRAY`)")
+            result = self.dispatch(req["method"], params)
+            reply = {"jsonrpc": "2.0", "result": {} if result is None else result, "id": rid}
+        except RpcError as exc:
+            reply = error_response(exc.code, exc.message, exc.data, rid)
+        except CommandError as exc:
+            data = {"response": exc.response} if exc.response is not None else None
+            if exc.trace:
+                print(exc.trace, file=sys.stderr, flush=True)
+            reply = error_response(exc.rpc_code, exc.rpc_message, data, rid)
+        except Exception as exc:  # noqa: BLE001 - any bug becomes -32603 like an uncaught Java exception
+            traceback.print_exc(file=sys.stderr)
+            reply = error_response(-32603, f"{exc} ({type(exc).__name__})", None, rid)
+        return None if is_notification else reply
+
+    # ------------------------------------------------------------ methods
+
+    def dispatch(self, method: str, raw: Any) -> Any:
+        if method == "subscribeReceive" and not self.http:
+            return self._subscribe(raw or {})
+        if method == "unsubscribeReceive" and not self.http:
+            return self._unsubscribe(raw)
+        cmd = REGISTRY.get(method)
+        single = self.server.account
+        if cmd is None or not cmd.rpc or cmd.func is None or (
+                single and cmd.scope in ("multi", "registration")):
+            raise RpcError(-32601, "Method not implemented")
+        raw = dict(raw or {})
+        account_param = raw.pop("account", None)
+        ctx = Context(config_dir=self.server.config_dir, via="jsonrpc", session=self)
+        if cmd.scope == "registration":
+            if not network.is_e164(account_param):
+                raise RpcError(-32602, "Method requires valid account parameter")
+            ctx.number = account_param
+        elif cmd.scope == "account":
+            ctx.account = self._account_for(account_param)
+        params = params_from_rpc(cmd, raw)
+        if method == "receive":
+            self._check_manual_receive(ctx.account["number"])
+        trust = raw.get("trustNewIdentities", self.server.trust)
+        return execution.run(cmd, ctx, params, trust=trust)
+
+    def _account_for(self, account_param: Any) -> dict:
+        cfg = self.server.config_dir
+        if self.server.account:
+            account = state.find_account(cfg, self.server.account)
+            if account is None or not account.get("registered"):
+                raise UserError(f"User {self.server.account} is not registered.")
+            return account
+        if account_param is not None:
+            account = state.find_account(cfg, account_param)
+            if account is None or not account.get("registered"):
+                raise RpcError(-32602, "Specified account does not exist")
+            return account
+        accounts = state.registered_accounts(cfg)
+        if len(accounts) != 1:
+            raise RpcError(-32602, "Method requires valid account parameter")
+        return accounts[0]
+
+    def _check_manual_receive(self, number: str) -> None:
+        hub = self.server.hub
+        if self.server.receive_mode != "manual" or hub.has_listener(number):
+            raise UserError("Receive command cannot be used if messages are already being received.")
+
+    def _subscribe(self, raw: Any) -> int:
+        if not isinstance(raw, dict):
+            raise RpcError(-32600, "Cannot deserialize value of type `java.util.LinkedHashMap` from Array value")
+        account = self.server.account
+        if not account and raw.get("account") is not None:
+            account = self._account_for(raw["account"])["number"]
+        hub = self.server.hub
+        sub_id = hub.next_subscription_id()
+        self._subscriptions[sub_id] = hub.add_listener(
+            account, lambda item: self.send({"jsonrpc": "2.0", "method": "receive",
+                                             "params": {"subscription": sub_id, "result": item}}))
+        return sub_id
+
+    def _unsubscribe(self, raw: Any) -> dict:
+        sub_id = raw[0] if isinstance(raw, list) and raw else (raw or {}).get("subscription") \
+            if isinstance(raw, (dict, type(None))) else None
+        if sub_id is None:
+            if not self.server.account or not self._subscriptions:
+                raise UserError("Missing subscription parameter with subscription id")
+            sub_id = next(iter(self._subscriptions))
+        listener = self._subscriptions.pop(sub_id, None)
+        if listener is None:
+            raise UserError("Unknown subscription id")
+        self.server.hub.remove_listener(listener)
+        return {}
+
+    def _notify(self, item: dict) -> None:
+        self.send({"jsonrpc": "2.0", "method": "receive", "params": item})

@@ -1,0 +1,372 @@
+"""On-disk state of the simulated Signal network (everything lives under the config dir).
+
+Layout (signal-cli's own files first, then the simulator's)::
+
+    DIR/data/accounts.json          signal-cli's account index (version 2)
+    DIR/data/<path>                 account file (JSON, mode 0600)
+    DIR/attachments/<id>            attachments copied here by ``receive``
+    DIR/simulator/lock              flock'ed for every read-modify-write
+    DIR/simulator/network.json      verification sessions, groups, known peers
+    DIR/simulator/queues/<number>.jsonl   pending envelopes per local account
+    DIR/simulator/blobs/<id>        attachment bytes "on the server"
+    DIR/simulator/outbox.jsonl      messages that left for outside peers
+    DIR/simulator/calls.jsonl       one line per executed command
+    DIR/simulator/faults.json       optional fault injection (see faults.py)
+
+Writers hold the exclusive lock; files are replaced atomically so lock-free readers never see
+half-written JSON.  ``read_calls`` and ``read_outbox`` are the helpers for tests of callers.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import random
+import secrets
+import shutil
+import threading
+import time
+import uuid as uuidlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_lock_depth = threading.local()
+_ts_lock = threading.Lock()
+_last_ts = 0
+
+
+def default_config_dir() -> str:
+    """signal-cli's default data directory."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "signal-cli")
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_timestamp() -> int:
+    """A message timestamp that is unique within this process (timestamps double as ids)."""
+    global _last_ts
+    with _ts_lock:
+        _last_ts = max(now_ms(), _last_ts + 1)
+        return _last_ts
+
+
+# ---------------------------------------------------------------- paths
+
+def sim_dir(cfg: str) -> str:
+    return os.path.join(cfg, "simulator")
+
+
+def data_dir(cfg: str) -> str:
+    return os.path.join(cfg, "data")
+
+
+def attachments_dir(cfg: str) -> str:
+    return os.path.join(cfg, "attachments")
+
+
+def blob_path(cfg: str, blob_id: str) -> str:
+    return os.path.join(sim_dir(cfg), "blobs", blob_id)
+
+
+def queue_path(cfg: str, number: str) -> str:
+    return os.path.join(sim_dir(cfg), "queues", number + ".jsonl")
+
+
+def faults_path(cfg: str) -> str:
+    return os.path.join(sim_dir(cfg), "faults.json")
+
+
+def _ensure_dir(path: str) -> None:
+    os.makedirs(path, mode=0o700, exist_ok=True)
+
+
+# ---------------------------------------------------------------- low-level IO
+
+@contextmanager
+def locked(cfg: str) -> Iterator[None]:
+    """Hold the exclusive state lock; re-entrant within one thread."""
+    key = os.path.abspath(cfg)
+    depths = getattr(_lock_depth, "depths", None)
+    if depths is None:
+        depths = _lock_depth.depths = {}
+    if depths.get(key):
+        depths[key] += 1
+        try:
+            yield
+        finally:
+            depths[key] -= 1
+        return
+    _ensure_dir(sim_dir(cfg))
+    fd = os.open(os.path.join(sim_dir(cfg), "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        depths[key] = 1
+        try:
+            yield
+        finally:
+            depths[key] = 0
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
+def read_json(path: str, default: Any = None) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        return default
+
+
+def write_json(path: str, obj: Any, pretty: bool = False) -> None:
+    """Atomically replace ``path`` with ``obj`` as JSON (mode 0600)."""
+    _ensure_dir(os.path.dirname(path))
+    tmp = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh, ensure_ascii=False, indent=2 if pretty else None)
+    os.replace(tmp, path)
+
+
+def append_line(path: str, obj: Any) -> None:
+    """Append one JSON line with a single O_APPEND write (atomic for readers and writers)."""
+    _ensure_dir(os.path.dirname(path))
+    data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def read_lines(path: str) -> list[Any]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    except FileNotFoundError:
+        return []
+
+
+# ---------------------------------------------------------------- accounts
+
+def load_index(cfg: str) -> list[dict]:
+    """Entries of data/accounts.json: ``{"path","environment","number","uuid"}``."""
+    return read_json(os.path.join(data_dir(cfg), "accounts.json"), {"accounts": []}).get("accounts", [])
+
+
+def save_index(cfg: str, entries: list[dict]) -> None:
+    write_json(os.path.join(data_dir(cfg), "accounts.json"), {"accounts": entries, "version": 2}, pretty=True)
+
+
+def load_account(cfg: str, path: str) -> dict:
+    return read_json(os.path.join(data_dir(cfg), path), {})
+
+
+def save_account(cfg: str, account: dict) -> None:
+    write_json(os.path.join(data_dir(cfg), account["path"]), account, pretty=True)
+
+
+def all_accounts(cfg: str) -> list[dict]:
+    """Every local account file (registered or not), in accounts.json order."""
+    result = []
+    for entry in load_index(cfg):
+        account = load_account(cfg, entry["path"])
+        if account:
+            result.append(account)
+    return result
+
+
+def find_account(cfg: str, ident: str | None) -> dict | None:
+    """The local account with this number or ACI, or None."""
+    if not ident:
+        return None
+    for account in all_accounts(cfg):
+        if ident in (account.get("number"), account.get("uuid")):
+            return account
+    return None
+
+
+def registered_accounts(cfg: str) -> list[dict]:
+    return [a for a in all_accounts(cfg) if a.get("registered")]
+
+
+def create_account(cfg: str, number: str) -> dict:
+    """Add an unregistered account to accounts.json and write its account file."""
+    entries = load_index(cfg)
+    used = {e["path"] for e in entries}
+    path = str(random.randint(100000, 999999))
+    while path in used:
+        path = str(random.randint(100000, 999999))
+    entries.append({"path": path, "environment": "LIVE", "number": number, "uuid": None})
+    account = {
+        "version": 10,
+        "timestamp": now_ms(),
+        "serviceEnvironment": "LIVE",
+        "registered": False,
+        "number": number,
+        "uuid": None,
+        "pni": None,
+        "path": path,
+        "username": None,
+        "encryptedDeviceName": None,
+        "deviceId": 1,
+        "isMultiDevice": False,
+        "password": secrets.token_urlsafe(18),
+        "aciAccountData": {"serviceId": None, "registrationId": random.randint(1, 16380)},
+        "pniAccountData": {"serviceId": None, "registrationId": random.randint(1, 16380)},
+        "registrationLockPin": None,
+        "profileKey": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "profile": {"givenName": None, "familyName": None, "about": None, "aboutEmoji": None},
+    }
+    _ensure_dir(data_dir(cfg))
+    save_account(cfg, account)
+    save_index(cfg, entries)
+    return account
+
+
+def update_index_entry(cfg: str, account: dict) -> None:
+    """Mirror number/uuid of an account file into accounts.json."""
+    entries = load_index(cfg)
+    for entry in entries:
+        if entry["path"] == account["path"]:
+            entry["number"] = account["number"]
+            entry["uuid"] = account.get("uuid")
+    save_index(cfg, entries)
+
+
+def mark_registered(cfg: str, account: dict) -> None:
+    """Give the account its ACI/PNI (kept across re-registration) and save it as registered."""
+    account["registered"] = True
+    account["uuid"] = account.get("uuid") or str(uuidlib.uuid4())
+    account["pni"] = account.get("pni") or str(uuidlib.uuid4())
+    account["aciAccountData"]["serviceId"] = account["uuid"]
+    account["pniAccountData"]["serviceId"] = "PNI:" + account["pni"]
+    save_account(cfg, account)
+    update_index_entry(cfg, account)
+
+
+def delete_account(cfg: str, account: dict) -> None:
+    """Remove the account from accounts.json and delete its files and pending queue."""
+    save_index(cfg, [e for e in load_index(cfg) if e["path"] != account["path"]])
+    base = os.path.join(data_dir(cfg), account["path"])
+    for victim in (base, queue_path(cfg, account["number"])):
+        if os.path.exists(victim):
+            os.remove(victim)
+    shutil.rmtree(base + ".d", ignore_errors=True)
+
+
+def profile_name(account: dict) -> str | None:
+    """The display name other users see (given + family), or None."""
+    profile = account.get("profile") or {}
+    name = " ".join(p for p in (profile.get("givenName"), profile.get("familyName")) if p)
+    return name or None
+
+
+# ---------------------------------------------------------------- network (sessions, groups, peers)
+
+def load_network(cfg: str) -> dict:
+    net = read_json(os.path.join(sim_dir(cfg), "network.json"), {})
+    for key in ("sessions", "groups", "peers"):
+        net.setdefault(key, {})
+    return net
+
+
+def save_network(cfg: str, net: dict) -> None:
+    write_json(os.path.join(sim_dir(cfg), "network.json"), net)
+
+
+# ---------------------------------------------------------------- queues
+
+def enqueue(cfg: str, number: str, envelope: dict) -> None:
+    """Append an envelope to a local account's pending queue."""
+    append_line(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
+
+
+def peek_queue(cfg: str, number: str) -> list[dict]:
+    """Pending entries ``{"qid","envelope"}`` of an account, oldest first."""
+    return read_lines(queue_path(cfg, number))
+
+
+def has_pending(cfg: str, number: str) -> bool:
+    try:
+        return os.path.getsize(queue_path(cfg, number)) > 0
+    except OSError:
+        return False
+
+
+def pending_numbers(cfg: str) -> list[str]:
+    """Numbers whose queue file is non-empty (cheap: no parsing, no lock)."""
+    try:
+        entries = list(os.scandir(os.path.join(sim_dir(cfg), "queues")))
+    except FileNotFoundError:
+        return []
+    numbers = []
+    for entry in entries:
+        try:
+            if entry.name.endswith(".jsonl") and entry.stat().st_size > 0:
+                numbers.append(entry.name[: -len(".jsonl")])
+        except FileNotFoundError:  # replaced between scandir and stat
+            continue
+    return numbers
+
+
+def remove_from_queue(cfg: str, number: str, qids: set[str]) -> None:
+    """Drop delivered entries (by qid) from a queue."""
+    with locked(cfg):
+        path = queue_path(cfg, number)
+        keep = [e for e in read_lines(path) if e["qid"] not in qids]
+        tmp = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for entry in keep:
+                fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+        os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- blobs, outbox, calls, faults
+
+def store_blob(cfg: str, blob_id: str, data: bytes) -> None:
+    path = blob_path(cfg, blob_id)
+    _ensure_dir(os.path.dirname(path))
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def download_blob(cfg: str, blob_id: str) -> None:
+    """Copy a blob to DIR/attachments/<id> (what signal-cli does before printing an envelope)."""
+    src = blob_path(cfg, blob_id)
+    if not os.path.exists(src):
+        return
+    _ensure_dir(attachments_dir(cfg))
+    shutil.copyfile(src, os.path.join(attachments_dir(cfg), blob_id))
+
+
+def append_outbox(cfg: str, record: dict) -> None:
+    append_line(os.path.join(sim_dir(cfg), "outbox.jsonl"), record)
+
+
+def read_outbox(cfg: str) -> list[dict]:
+    """Messages that left for outside peers: ``{"from","to","timestamp","envelope"}`` each."""
+    return read_lines(os.path.join(sim_dir(cfg), "outbox.jsonl"))
+
+
+def append_call(cfg: str, record: dict) -> None:
+    append_line(os.path.join(sim_dir(cfg), "calls.jsonl"), record)
+
+
+def read_calls(cfg: str) -> list[dict]:
+    """Every command the simulator executed (see README.md for the record format)."""
+    return read_lines(os.path.join(sim_dir(cfg), "calls.jsonl"))
+
+
+def read_faults(cfg: str) -> dict:
+    """The fault-injection config, or {} (a broken file counts as no faults)."""
+    try:
+        faults = read_json(faults_path(cfg), {})
+    except (OSError, ValueError):
+        return {}
+    return faults if isinstance(faults, dict) else {}
