@@ -19,8 +19,11 @@ from signal_api.config import Config
 from signal_api.extensions import SignalApi, swagger_assets_blueprint
 from signal_api.logs import set_log_level
 from signal_api.identifiers import IdentifierError, unescape_path_segment
+from signal_api.retention import RetentionJob
+from signal_api.scheduler import AutoReceiveScheduler, receive_all_accounts
 from signal_api.services import EXTENSION_KEY, Services, get_services
 from signal_api.signalcli import ReceiveOptions, SignalBackend, make_backend
+from signal_api.webhooks import WebhookDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +104,16 @@ def stop_background(app: flask.Flask) -> None:
 
 def background_jobs(services: Services) -> list[Any]:
     """The periodic and delivery jobs the configuration asks for (not started)."""
-    try:
-        from signal_api.retention import RetentionJob
-        from signal_api.scheduler import AutoReceiveScheduler
-        from signal_api.webhooks import WebhookDispatcher
-    except ImportError:
-        return []
-
     config = services.config
     jobs: list[Any] = [
         RetentionJob(services.inbox, max_age_seconds=config.retention_days * 86400,
                      max_per_account=config.retention_max_messages)
     ]
-    if config.receive_webhook_url:
+    if not config.receive_webhook_url:
+        # Deliveries left pending by an earlier configuration would pin their messages forever.
+        services.inbox.execute("UPDATE webhook_deliveries SET state = 'failed', "
+                               "last_error = 'RECEIVE_WEBHOOK_URL no longer set' WHERE state = 'pending'")
+    else:
         jobs.append(WebhookDispatcher(services.inbox, config.receive_webhook_url,
                                       secret=config.receive_webhook_secret, timeout=config.webhook_timeout,
                                       max_attempts=config.webhook_max_attempts))
@@ -124,8 +124,6 @@ def background_jobs(services: Services) -> list[Any]:
 
 def scheduled_receive(services: Services) -> None:
     """One tick of AUTO_RECEIVE_SCHEDULE: receive for every registered account, store it all."""
-    from signal_api.scheduler import receive_all_accounts
-
     options = services.config.auto_receive
     receive_options = ReceiveOptions(
         timeout=options.timeout, ignore_attachments=options.ignore_attachments,

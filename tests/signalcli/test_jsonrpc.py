@@ -20,7 +20,7 @@ def make_client():
             Address.parse(daemon.address),
             call_timeout=timeout,
             connect_wait=connect_wait,
-            on_notification=(lambda m, p: notifications.append((m, p))) if notifications is not None else None,
+            on_notification=notifications.extend if notifications is not None else None,
         )
         client.start()
         assert client.wait_connected(5)
