@@ -99,6 +99,15 @@ class SignalBackend(abc.ABC):
 
     def __init__(self) -> None:
         self._message_handlers: list[MessageHandler] = []
+        #: Returns the trust mode configured for an account (``on-first-use``, ``always``,
+        #: ``never``) or None; set by the app, applied by each implementation to every call.
+        self.trust_mode_lookup: Callable[[str], str | None] | None = None
+
+    def trust_mode_for(self, account: str | None) -> str | None:
+        """The configured trust mode of ``account``, if any."""
+        if account is None or self.trust_mode_lookup is None:
+            return None
+        return self.trust_mode_lookup(account)
 
     def start(self) -> None:
         """Start background work (daemon, reader). Called once by the server, never by views."""

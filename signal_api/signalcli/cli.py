@@ -48,7 +48,8 @@ class CliBackend(SignalBackend):
         account: str | None = None,
         timeout: float | None = None,
     ) -> Any:
-        invocation = build_invocation(self.command, str(self.config_dir), method, params, account=account)
+        invocation = build_invocation(self.command, str(self.config_dir), method, params, account=account,
+                                      trust_new_identities=self.trust_mode_for(account))
         stdout = self.run(invocation, timeout=timeout)
         documents = parse_json_lines(stdout)
         if not documents:
@@ -57,7 +58,8 @@ class CliBackend(SignalBackend):
 
     def poll(self, account: str, options: ReceiveOptions) -> int:
         invocation = build_invocation(
-            self.command, str(self.config_dir), "receive", options.as_params(), account=account
+            self.command, str(self.config_dir), "receive", options.as_params(), account=account,
+            trust_new_identities=self.trust_mode_for(account),
         )
         # signal-cli's timeout is an idle timeout: give the process that long plus the usual budget.
         budget = self.timeout + max(options.timeout, 0)

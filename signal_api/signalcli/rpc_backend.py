@@ -17,6 +17,8 @@ from signal_api.signalcli.jsonrpc import JsonRpcClient
 log = logging.getLogger(__name__)
 
 UNKNOWN_ACCOUNT = "Specified account does not exist"
+# Methods whose params are a typed record: signal-cli rejects any key it does not know.
+TYPED_PARAM_METHODS = frozenset({"register", "verify", "receive", "finishLink", "unsubscribeReceive"})
 
 
 class JsonRpcBackend(SignalBackend):
@@ -56,6 +58,9 @@ class JsonRpcBackend(SignalBackend):
         request = dict(params or {})
         if account is not None:
             request["account"] = account
+        trust = self.trust_mode_for(account)
+        if trust and method not in TYPED_PARAM_METHODS:
+            request["trustNewIdentities"] = trust
         try:
             return self.client.call(method, request, timeout=timeout)
         except InvalidRequestError as exc:
