@@ -57,7 +57,9 @@ def create_app(
     app.url_map.strict_slashes = False
     set_log_level(config.log_level)
 
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25}
+    # Server pings keep idle sockets (and proxies) alive and detect dead clients; the select()
+    # this enables also lets the socket carry a send timeout without breaking idle reads.
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": config.ws_ping_interval}
     app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
     api = SignalApi(app)
     register_all(api)
@@ -100,6 +102,7 @@ def stop_background(app: flask.Flask) -> None:
             job.stop()
         services.receiver.stop()
         services.backend.stop()
+        services.receiver.join()
 
 
 def background_jobs(services: Services) -> list[Any]:

@@ -74,6 +74,9 @@ class Config:
     webhook_max_attempts: int = 10
     retention_days: int = 30
     retention_max_messages: int = 10000
+    ws_queue_size: int = 1000
+    ws_ping_interval: float = 25.0
+    ws_send_timeout: float = 30.0
     swagger_host: str | None = None
     swagger_ip: str | None = None
     swagger_https: bool = False
@@ -155,6 +158,9 @@ class Config:
             webhook_max_attempts=env.integer("RECEIVE_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1),
             retention_days=env.integer("SIGNAL_API_RETENTION_DAYS", 30, minimum=1),
             retention_max_messages=env.integer("SIGNAL_API_RETENTION_MAX_MESSAGES", 10000, minimum=1),
+            ws_queue_size=env.integer("SIGNAL_API_WS_QUEUE_SIZE", 1000, minimum=1),
+            ws_ping_interval=float(env.integer("SIGNAL_API_WS_PING_INTERVAL", 25, minimum=1)),
+            ws_send_timeout=float(env.integer("SIGNAL_API_WS_SEND_TIMEOUT", 30, minimum=1)),
             swagger_host=env.get("SWAGGER_HOST") or None,
             swagger_ip=env.get("SWAGGER_IP") or None,
             swagger_https=(env.get("SWAGGER_USE_HTTPS_AS_PREFERRED_SCHEME") or "false") == "true",

@@ -44,8 +44,12 @@ class Receiver:
         self.inbox.store(payloads)
 
     def stop(self) -> None:
-        """End the receive loops."""
+        """Ask the receive loops to end and cancel the receives they are running."""
         self._stopping.set()
+        self.backend.cancel_polls()
+
+    def join(self) -> None:
+        """Wait for the receive loops to end (after ``stop``)."""
         for thread in list(self._loops.values()):
             thread.join(timeout=LOOP_RECEIVE_TIMEOUT + 5)
 

@@ -35,7 +35,7 @@ class Services:
     def build(cls, config: Config, backend: SignalBackend) -> Services:
         """Wire backend -> inbox -> subscribers (nothing is started)."""
         inbox = Inbox(config.database_path, track_webhook_deliveries=bool(config.receive_webhook_url))
-        hub = ReceiveHub()
+        hub = ReceiveHub(config.ws_queue_size)
         return cls(config=config, backend=backend, inbox=inbox, hub=hub, receiver=Receiver(backend, inbox, hub))
 
 

@@ -13,6 +13,8 @@ import logging
 
 import flask
 from flask_sock import Sock
+from simple_websocket import ConnectionClosed
+from wsproto.events import TextMessage
 
 from signal_api.services import get_services
 
@@ -27,14 +29,24 @@ IDLE_WAIT = 1.0
 
 
 def send_frame(ws, payload: dict) -> None:  # noqa: ANN001
-    """Send one JSON text frame."""
-    ws.send(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    """Send one JSON text frame, completely.
+
+    simple_websocket's own ``send`` makes a single ``socket.send`` call, which may write only
+    part of a large frame on a cooperative (gevent) socket; ``sendall`` never does.
+    """
+    if not ws.connected:
+        raise ConnectionClosed(ws.close_reason, ws.close_message)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
 
 
 @sock.route("/v1/receive/<number>", bp=bp)
 def receive_socket(ws, number: str) -> None:  # noqa: ANN001
     """Stream the account's messages to a WebSocket client."""
     services = get_services()
+    # A client that stops reading must not hold this connection forever: a send that cannot
+    # progress for this long fails and ends the connection (idle reads are not affected).
+    ws.sock.settimeout(services.config.ws_send_timeout)
     since_text = flask.request.args.get("since")
     since = None
     if since_text is not None:
@@ -57,6 +69,8 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
                 continue
             send_frame(ws, message.frame())
             last = message.cursor
+    except OSError as exc:
+        log.info("WebSocket client of %s gone: %s", number, exc)
     finally:
         services.receiver.detach(number)
         services.hub.unsubscribe(subscription)

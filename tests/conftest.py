@@ -5,6 +5,7 @@ import json
 import shlex
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,13 @@ class Harness:
             input=stdin, capture_output=True, text=True, timeout=30,
         )
 
+    def send_direct(self, sender: str, recipient: str, text: str) -> None:
+        """Send through the simulator's own CLI code, in-process (fast bulk set-up)."""
+        from signal_api.simulator.__main__ import main as simulator_main
+
+        code = simulator_main(["--config", str(self.config_dir), "-a", sender, "send", "-m", text, recipient])
+        assert code == 0, f"simulator send failed with exit code {code}"
+
     def receive(self, number: str, timeout: int = 2, *, count: int = 1) -> list[dict[str, Any]]:
         """GET /v1/receive as a client would, until ``count`` messages came (or a GET came back empty)."""
         messages: list[dict[str, Any]] = []
@@ -126,3 +134,37 @@ def make_api(tmp_path: Path) -> Iterator[Any]:
     yield make
     for harness in made:
         harness.stop()
+
+
+class LiveServer:
+    """The app served by a real (threaded Werkzeug) HTTP server on a free port."""
+
+    def __init__(self, harness: Harness) -> None:
+        from werkzeug.serving import make_server
+
+        self.harness = harness
+        self.server = make_server("127.0.0.1", 0, harness.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def ws_url(self, path: str) -> str:
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def make_live(make_api) -> Iterator[Any]:
+    """Start apps (``make_api`` arguments) behind real HTTP servers."""
+    servers: list[LiveServer] = []
+
+    def make(mode: str, **extra: str) -> LiveServer:
+        server = LiveServer(make_api(mode, **extra))
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()

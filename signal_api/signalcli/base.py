@@ -143,6 +143,9 @@ class SignalBackend(abc.ABC):
             SignalCliError: a subclass naming what went wrong.
         """
 
+    def cancel_polls(self) -> None:
+        """End every ``poll`` in progress (at shutdown)."""
+
     def poll(self, account: str, options: ReceiveOptions) -> int:
         """Fetch ``account``'s waiting messages from Signal into the handlers; return how many.
 

@@ -39,6 +39,17 @@ class CliBackend(SignalBackend):
         self.command = tuple(command)
         self.config_dir = Path(config_dir)
         self.timeout = timeout
+        self._streams: set[subprocess.Popen] = set()
+        self._streams_lock = threading.Lock()
+
+    def cancel_polls(self) -> None:
+        with self._streams_lock:
+            streams = list(self._streams)
+        for process in streams:
+            _kill_quietly(process, reason="shutting down")
+
+    def stop(self) -> None:
+        self.cancel_polls()
 
     def call(
         self,
@@ -74,6 +85,8 @@ class CliBackend(SignalBackend):
                                        stderr=subprocess.PIPE, start_new_session=True)
         except OSError as exc:
             raise errors.BackendUnavailableError(f"Couldn't start signal-cli ({invocation.argv[0]}): {exc}") from exc
+        with self._streams_lock:
+            self._streams.add(process)
         stderr_lines: list[str] = []
         reader = threading.Thread(target=_collect, args=(process.stderr, stderr_lines), daemon=True)
         reader.start()
@@ -91,6 +104,8 @@ class CliBackend(SignalBackend):
         finally:
             killer.cancel()
             reader.join(timeout=5)
+            with self._streams_lock:
+                self._streams.discard(process)
         problems = _log_stderr("".join(stderr_lines))
         if process.returncode not in (0, -signal.SIGKILL):
             message = "\n".join(problems).strip() or f"signal-cli exited with code {process.returncode}"
@@ -163,8 +178,9 @@ def _collect(stream: Any, into: list[str]) -> None:
         into.append(raw.decode("utf-8", "replace"))
 
 
-def _kill_quietly(process: subprocess.Popen) -> None:
-    log.warning("signal-cli (pid %s) ran past its time budget; killing it", process.pid)
+def _kill_quietly(process: subprocess.Popen, reason: str = "it ran past its time budget") -> None:
+    log.log(logging.INFO if reason == "shutting down" else logging.WARNING,
+            "killing signal-cli (pid %s): %s", process.pid, reason)
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
