@@ -51,3 +51,7 @@ def serve(config: Config) -> int:
     argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "signal_api.wsgi:app"]
     os.execv(sys.executable, argv)
     return 0  # not reached
+
+
+if __name__ == "__main__":
+    sys.exit(main())
