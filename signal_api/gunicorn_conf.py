@@ -11,6 +11,8 @@ worker_connections = 1000
 preload_app = False
 timeout = 0
 graceful_timeout = 15
+# gunicorn 23+ opens a control socket under ~/.gunicorn; the service writes only to its own dirs.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").replace("warn", "warning")
