@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,16 +11,11 @@ import urllib.request
 import pytest
 from simple_websocket import Client
 
+from benchmarks.support import free_port
 from tests.conftest import env_for
 
 A = "+4915100000001"
 B = "+4915100000002"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method, url, body=None):

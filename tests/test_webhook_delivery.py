@@ -10,6 +10,8 @@ import pytest
 
 from signal_api.webhooks import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
+from tests.helpers import wait_for
+
 A = "+4915100000001"
 B = "+4915100000002"
 SECRET = "s3cret"
@@ -62,14 +64,6 @@ def receiver():
     yield endpoint
     endpoint.close()
 
-
-def wait_for(condition, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("mode", ["normal", "json-rpc"])

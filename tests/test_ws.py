@@ -10,6 +10,8 @@ import time
 import pytest
 from simple_websocket import Client, ConnectionClosed
 
+from tests.helpers import wait_for
+
 A = "+4915100000001"
 B = "+4915100000002"
 C = "+4915100000003"
@@ -31,14 +33,6 @@ def frames(client, count, timeout=20):
 def texts(items):
     return [f["envelope"]["dataMessage"]["message"] for f in items]
 
-
-def wait_for(condition, timeout=10):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def subscribers(live, number):

@@ -4,20 +4,14 @@ from __future__ import annotations
 import json
 import shlex
 import socket
-import statistics
 import subprocess
 import time
 
 import pytest
 
+from benchmarks.support import free_port, median_seconds
 from signal_api.signalcli.jsonrpc import Address, JsonRpcClient
 from tests.conftest import SIMULATOR
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -42,22 +36,13 @@ def tcp_daemon(tmp_path):
     process.wait(10)
 
 
-def sequential_calls(call, count):
-    durations = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        durations.append(time.perf_counter() - started)
-    return statistics.median(durations)
-
-
 def test_sequential_calls_over_tcp_stay_fast(tcp_daemon):
     _, port = tcp_daemon
     client = JsonRpcClient(Address.parse(f"tcp://127.0.0.1:{port}"), call_timeout=10)
     client.start()
     assert client.wait_connected(10)
     try:
-        ours = sequential_calls(lambda: client.call("version"), 40)
+        ours = median_seconds(lambda: client.call("version"), 40)
         assert client._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         client.close()
@@ -70,7 +55,7 @@ def test_sequential_calls_over_tcp_stay_fast(tcp_daemon):
         plain.sendall(b'{"jsonrpc":"2.0","method":"version","id":1}\n')
         reader.readline()
 
-    stalled = sequential_calls(plain_call, 15)
+    stalled = median_seconds(plain_call, 15)
     plain.close()
     print(f"median per call: ours {ours * 1000:.2f} ms, plain client {stalled * 1000:.2f} ms")
     assert stalled / ours > 5, (ours, stalled)
