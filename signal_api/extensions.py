@@ -77,6 +77,12 @@ class SignalApi(Api):
 
     ERROR_SCHEMA = ErrorSchema
 
+    def register_blueprint(self, blp, **options):  # noqa: ANN001, ANN003, ANN201
+        super().register_blueprint(blp, **options)
+        if not getattr(blp, "tag_in_spec", True):
+            # The blueprint's views carry another area's tag; don't list an empty tag of its own.
+            self.spec._tags = [tag for tag in self.spec._tags if tag["name"] != blp.name]
+
     def handle_http_exception(self, error: HTTPException):  # noqa: ANN201
         data = getattr(error, "data", None) or {}
         message = data.get("message")

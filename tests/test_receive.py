@@ -113,7 +113,8 @@ def test_receive_query_parameters_are_validated_and_passed(make_api):
 def test_scheduled_receive_stores_for_every_account(make_api):
     from signal_api.app import scheduled_receive
 
-    api: Harness = registered(make_api("normal", AUTO_RECEIVE_SCHEDULE="0 0 1 1 *"))
+    api: Harness = registered(make_api("normal", AUTO_RECEIVE_SCHEDULE="0 0 1 1 *",
+                                        AUTO_RECEIVE_SCHEDULE_RECEIVE_TIMEOUT="1"))
     api.send_direct(A, B, "for B")
     api.send_direct(B, A, "for A")
     services = api.app.extensions["signal_api"]

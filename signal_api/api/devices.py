@@ -1,13 +1,28 @@
-"""Devices: registering, verifying and unregistering numbers."""
+"""Devices: registering, verifying and unregistering numbers, linking and linked devices."""
 from __future__ import annotations
 
+import re
+
+import flask
 from flask_smorest import abort
 
 from signal_api.api.responses import empty
 from signal_api.extensions import SignalBlueprint
-from signal_api.schemas.devices import RegisterNumberSchema, UnregisterNumberSchema, VerifyNumberSchema
+from signal_api.problems import RequestError
+from signal_api.qrpng import QrCodeError, check_version, qr_png
+from signal_api.schemas.devices import (
+    AddDeviceSchema,
+    DeleteLocalDataSchema,
+    DeviceLinkArgsSchema,
+    DeviceLinkUriSchema,
+    DeviceSchema,
+    QrCodeLinkArgsSchema,
+    RegisterNumberSchema,
+    UnregisterNumberSchema,
+    VerifyNumberSchema,
+)
 from signal_api.services import get_services
-from signal_api.signalcli.errors import SignalCliError
+from signal_api.signalcli.errors import BackendTimeoutError, BackendUnavailableError, SignalCliError
 
 blp = SignalBlueprint("Devices", __name__, description="Register and link devices")
 
@@ -71,4 +86,109 @@ def unregister_number(body, number):
             first_error.message = f"{first_error.message} ({exc.message})"
     if first_error is not None:
         raise first_error
+    return None
+
+
+@blp.route("/v1/devices/<number>/local-data", methods=["DELETE"])
+@blp.arguments(DeleteLocalDataSchema)
+@blp.response(204)
+def delete_local_account_data(body, number):
+    """Delete local account data"""
+    params = {"ignoreRegistered": True} if body.get("ignore_registered") else {}
+    get_services().backend.call("deleteLocalAccountData", params, account=number)
+    return None
+
+
+# Go's strconv.Atoi / ParseInt syntax: an optional sign and decimal digits.
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+DEFAULT_QRCODE_VERSION = "10"
+
+
+def _device_name(args: dict) -> str:
+    name = args.get("device_name") or ""
+    if not name:
+        raise RequestError("Please provide a name for the device")
+    return name
+
+
+def _start_link(device_name: str) -> str:
+    try:
+        return get_services().backend.start_link(device_name)
+    except (BackendUnavailableError, BackendTimeoutError):
+        raise
+    except SignalCliError as exc:
+        raise RequestError(f"Couldn't create link URI: {exc.message}") from exc
+
+
+@blp.route("/v1/qrcodelink", methods=["GET"])
+@blp.arguments(QrCodeLinkArgsSchema, location="query")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
+def link_device_qr_code(args):
+    """Link device and generate QR code.
+
+    Starts linking this service as a new device and answers the link URI as a 256×256 PNG QR
+    code (error correction H, version ``qrcode_version``). Scan it with the primary phone; the
+    new account then appears in ``GET /v1/accounts``.
+    """
+    device_name = _device_name(args)
+    version_text = args.get("qrcode_version", DEFAULT_QRCODE_VERSION)
+    if not _GO_INT.fullmatch(version_text):
+        raise RequestError("The qrcode_version parameter needs to be an integer!")
+    version = int(version_text)
+    try:
+        # Checked before linking starts, so a bad version leaves no link waiting.
+        check_version(version)
+        png = qr_png(_start_link(device_name), version)
+    except QrCodeError as exc:
+        raise RequestError(f"Couldn't create QR code: {exc}") from exc
+    return flask.Response(png, status=200, mimetype="image/png")
+
+
+@blp.route("/v1/qrcodelink/raw", methods=["GET"])
+@blp.arguments(DeviceLinkArgsSchema, location="query")
+@blp.response(200, DeviceLinkUriSchema)
+def link_device_raw(args):
+    """Get raw device link URI
+
+    Starts linking like ``/v1/qrcodelink`` and answers the URI itself (to render it yourself).
+    """
+    return {"device_link_uri": _start_link(_device_name(args))}
+
+
+@blp.route("/v1/devices/<number>", methods=["GET"])
+@blp.response(200, DeviceSchema(many=True))
+def list_devices(number):
+    """List linked devices."""
+    devices = get_services().backend.call("listDevices", account=number) or []
+    return [
+        {
+            "id": device.get("id"),
+            "name": device.get("name"),
+            "last_seen_timestamp": device.get("lastSeenTimestamp"),
+            "creation_timestamp": device.get("createdTimestamp"),
+        }
+        for device in devices
+        if isinstance(device, dict)
+    ]
+
+
+@blp.route("/v1/devices/<number>", methods=["POST"])
+@blp.arguments(AddDeviceSchema)
+@blp.response(204)
+def add_device(body, number):
+    """Links another device to this device.
+
+    Only works if this is the primary device.
+    """
+    get_services().backend.call("addDevice", {"uri": body["uri"]}, account=number)
+    return None
+
+
+@blp.route("/v1/devices/<number>/<deviceId>", methods=["DELETE"])
+@blp.response(204)
+def remove_device(number, deviceId):  # noqa: N803 - the original's path parameter name
+    """Remove linked device"""
+    if not _GO_INT.fullmatch(deviceId) or not -(2**63) <= int(deviceId) < 2**63:
+        raise RequestError("deviceId must be numeric")
+    get_services().backend.call("removeDevice", {"deviceId": int(deviceId)}, account=number)
     return None

@@ -4,8 +4,11 @@ from __future__ import annotations
 from flask_smorest import abort
 
 from signal_api import logs
+from signal_api.api_config import DEFAULT_TRUST_MODE, ApiConfig
+from signal_api.config import TRUST_MODES
+from signal_api.problems import RequestError
 from signal_api.extensions import SignalBlueprint
-from signal_api.schemas.general import AboutSchema, ConfigurationSchema
+from signal_api.schemas.general import AboutSchema, ConfigurationSchema, TrustModeSchema
 from signal_api.services import get_services
 
 blp = SignalBlueprint("General", __name__, description="General information and configuration")
@@ -49,4 +52,31 @@ def set_configuration(body):
         abort(400, message="Couldn't set log level - invalid log level")
     if level:
         logs.set_log_level(level)
+    return None
+
+
+def _api_config() -> ApiConfig:
+    return ApiConfig(get_services().config.signal_cli_config_dir)
+
+
+@blp.route("/v1/configuration/<number>/settings", methods=["GET"])
+@blp.response(200, TrustModeSchema)
+def get_account_settings(number):
+    """List account specific settings."""
+    return {"trust_mode": _api_config().trust_mode(number) or DEFAULT_TRUST_MODE}
+
+
+@blp.route("/v1/configuration/<number>/settings", methods=["POST"])
+@blp.arguments(TrustModeSchema)
+@blp.response(204)
+def set_account_settings(body, number):
+    """Set account specific settings.
+
+    The trust mode applies to every later signal-cli call for this number, in every mode
+    (json-rpc included, where the original refused it).
+    """
+    mode = body.get("trust_mode")
+    if mode not in TRUST_MODES:
+        raise RequestError("Invalid trust mode")
+    _api_config().set_trust_mode(number, mode)
     return None

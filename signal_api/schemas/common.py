@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, pre_load
+from marshmallow import Schema, fields, pre_load
 
 
 class LenientSchema(Schema):
@@ -14,3 +14,13 @@ class LenientSchema(Schema):
         if isinstance(data, dict):
             return {key: value for key, value in data.items() if value is not None}
         return data
+
+
+class GoString(fields.String):
+    """A response string that is never null: missing or null is ``""``, as Go's zero value."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(dump_default="", **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str:
+        return "" if value is None else str(value)

@@ -30,3 +30,9 @@ class ConfigurationSchema(LenientSchema):
     """The REST API configuration."""
 
     logging = fields.Nested(LoggingConfigurationSchema)
+
+
+class TrustModeSchema(LenientSchema):
+    """A number's trust mode for new identities: on-first-use, always or never."""
+
+    trust_mode = fields.String(metadata={"description": "on-first-use, always or never"})

@@ -30,4 +30,4 @@ def make_backend(config: Config) -> SignalBackend:
     def client_factory(on_notification):  # noqa: ANN001, ANN202
         return JsonRpcClient(address, call_timeout=config.command_timeout, on_notification=on_notification)
 
-    return JsonRpcBackend(client_factory, supervisor=supervisor)
+    return JsonRpcBackend(client_factory, supervisor=supervisor, link_timeout=config.command_timeout)

@@ -146,6 +146,14 @@ class SignalBackend(abc.ABC):
     def cancel_polls(self) -> None:
         """End every ``poll`` in progress (at shutdown)."""
 
+    def start_link(self, device_name: str) -> str:
+        """Begin linking this service as a new device; return the ``sgnl://linkdevice`` URI.
+
+        The link completes in the background once the phone scans the URI; the new account then
+        appears in ``listAccounts``. Raises SignalCliError when no URI could be obtained.
+        """
+        raise UnexpectedError(f"the {self.transport or 'current'} backend cannot link devices")
+
     def poll(self, account: str, options: ReceiveOptions) -> int:
         """Fetch ``account``'s waiting messages from Signal into the handlers; return how many.
 

@@ -20,6 +20,7 @@ from typing import Any
 from signal_api.signalcli import errors
 from signal_api.signalcli.argv import Invocation, build_invocation
 from signal_api.signalcli.base import ReceiveOptions, SignalBackend
+from signal_api.signalcli.linking import LinkProcesses
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class CliBackend(SignalBackend):
         self.timeout = timeout
         self._streams: set[subprocess.Popen] = set()
         self._streams_lock = threading.Lock()
+        # A phone scan takes a person: a link process may wait as long as any command may run.
+        self.links = LinkProcesses(deadline=timeout)
 
     def cancel_polls(self) -> None:
         with self._streams_lock:
@@ -50,6 +53,11 @@ class CliBackend(SignalBackend):
 
     def stop(self) -> None:
         self.cancel_polls()
+        self.links.stop_all()
+
+    def start_link(self, device_name: str) -> str:
+        invocation = build_invocation(self.command, str(self.config_dir), "link", {"name": device_name})
+        return self.links.start(invocation.argv, first_line_timeout=self.timeout)
 
     def call(
         self,

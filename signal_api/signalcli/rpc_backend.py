@@ -7,11 +7,12 @@ handlers (the durable inbox).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from signal_api.signalcli.base import SignalBackend
 from signal_api.signalcli.daemon import DaemonSupervisor
-from signal_api.signalcli.errors import InvalidRequestError, UserError
+from signal_api.signalcli.errors import InvalidRequestError, SignalCliError, UnexpectedError, UserError
 from signal_api.signalcli.jsonrpc import JsonRpcClient
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,11 @@ class JsonRpcBackend(SignalBackend):
         client_factory: Any,
         *,
         supervisor: DaemonSupervisor | None = None,
+        link_timeout: float = 120.0,
     ) -> None:
         super().__init__()
+        #: How long a background finishLink waits for the phone to scan.
+        self.link_timeout = link_timeout
         self.client: JsonRpcClient = client_factory(self._on_notifications)
         self.supervisor = supervisor
 
@@ -68,6 +72,26 @@ class JsonRpcBackend(SignalBackend):
                 # Same text as the CLI modes give, and it names the account.
                 raise UserError(f"User {account} is not registered.") from exc
             raise
+
+    def start_link(self, device_name: str) -> str:
+        result = self.call("startLink")
+        uri = result.get("deviceLinkUri") if isinstance(result, dict) else None
+        if not isinstance(uri, str) or not uri:
+            raise UnexpectedError(f"Couldn't parse startLink response: {result!r}")
+        thread = threading.Thread(target=self._finish_link, args=(uri, device_name), daemon=True,
+                                  name="finishLink")
+        thread.start()
+        return uri
+
+    def _finish_link(self, uri: str, device_name: str) -> None:
+        # finishLink blocks until the phone scans; the daemon then serves the new account at once.
+        try:
+            result = self.call("finishLink", {"deviceLinkUri": uri, "deviceName": device_name},
+                               timeout=self.link_timeout)
+        except SignalCliError as exc:
+            log.warning("linking %r did not complete: %s", device_name, exc.message)
+            return
+        log.info("device %r linked as %s", device_name, (result or {}).get("number"))
 
     def _on_notifications(self, notifications: list[tuple[str, Any]]) -> None:
         messages = []

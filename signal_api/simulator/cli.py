@@ -65,6 +65,8 @@ def _add_option(target: Any, opt: Opt) -> None:
         kwargs["action"] = "store_true"
     elif opt.kind == "list":
         kwargs["nargs"] = "*"
+    elif opt.kind == "longs":
+        kwargs.update(nargs="*", type=_number("Long", int))
     elif opt.kind == "optional":
         kwargs.update(nargs="?", const=opt.const)
     elif opt.kind == "int":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import envelopes, state
+from . import envelopes, recipients, state
 from .errors import RateLimitError, UntrustedKeyError, UserError
 from .network import Recipient, account_address
 
@@ -28,6 +28,7 @@ class Outgoing:
     view_once: bool = False
     edit_target: int | None = None
     notify_self: bool = False
+    expiration_update: bool = False
 
     @property
     def source(self) -> dict:
@@ -41,6 +42,7 @@ class Outgoing:
             extra["groupInfo"] = envelopes.group_info(group)
             expires = group.get("messageExpirationTime", 0)
         dm = envelopes.data_message(self.timestamp, self.message, expires=expires, view_once=self.view_once, **extra)
+        dm["isExpirationUpdate"] = self.expiration_update
         if self.edit_target is not None:
             return "editMessage", envelopes.edit_message(self.edit_target, dm)
         return "dataMessage", dm
@@ -51,6 +53,7 @@ def deliver(cfg: str, out: Outgoing, recipient: Recipient, group: dict | None = 
     result: dict = {"recipientAddress": recipient.address}
     if group is not None:
         result["groupId"] = group["id"]
+    recipients.before_send(cfg, out.sender, recipient)
     if recipient.failure:
         result["type"] = recipient.failure
         result.update(recipient.extra)
@@ -69,6 +72,7 @@ def deliver(cfg: str, out: Outgoing, recipient: Recipient, group: dict | None = 
     elif recipient.account is not None:
         env = envelopes.envelope(out.source, out.timestamp, server_ts, **{key: value})
         state.enqueue(cfg, recipient.account["number"], env)
+        recipients.after_receive(cfg, recipient.account, out.source)
     else:
         env = envelopes.envelope(out.source, out.timestamp, server_ts, **{key: value})
         state.append_outbox(cfg, {"from": out.sender["number"], "to": recipient.identifier,

@@ -11,7 +11,8 @@ def data_message(timestamp: int, message: str | None, *, expires: int = 0, view_
     """A DataMessage: the always-present fields, then the optional ones that are non-empty.
 
     ``optional`` keys use the JSON names (``attachments``, ``mentions``, ``quote``, ``sticker``,
-    ``textStyles``, ``previews``, ``groupInfo``, ``storyContext``, ``reaction``, ``remoteDelete``).
+    ``textStyles``, ``previews``, ``groupInfo``, ``storyContext``, ``reaction``, ``remoteDelete``,
+    ``pinMessage``, ``unpinMessage``, ``pollCreate``, ``pollVote``, ``pollTerminate``).
     """
     dm: dict[str, Any] = {
         "timestamp": timestamp,
@@ -21,7 +22,8 @@ def data_message(timestamp: int, message: str | None, *, expires: int = 0, view_
         "viewOnce": view_once,
     }
     order = ("reaction", "quote", "payment", "mentions", "previews", "attachments", "sticker",
-             "remoteDelete", "contacts", "textStyles", "groupInfo", "storyContext")
+             "remoteDelete", "contacts", "textStyles", "groupInfo", "storyContext", "pinMessage", "unpinMessage",
+             "pollCreate", "pollVote", "pollTerminate")
     for key in order:
         value = optional.get(key)
         if value not in (None, [], {}):

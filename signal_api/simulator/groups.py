@@ -15,6 +15,7 @@ been involved, so ``listGroups`` keeps showing groups an account has left (``isM
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 
 from .errors import UserError
@@ -63,6 +64,15 @@ def find_for_account(net: dict, group_id_text: str, account: dict, need_member: 
     if need_member and not is_member(group, account):
         raise UserError(f"User is not a member in group: {group.get('name')} ({group_id})")
     return group
+
+
+def avatar_path(cfg: str, group_id: str) -> str:
+    """Where signal-cli keeps a group's avatar: ``<config>/avatars/group-<id with / as _>``."""
+    return os.path.join(cfg, "avatars", "group-" + group_id.replace("/", "_"))
+
+
+def remove_address(addresses: list[dict], addr: dict) -> list[dict]:
+    return [a for a in addresses if not same_address(a, addr)]
 
 
 def invite_link(group: dict) -> str | None:

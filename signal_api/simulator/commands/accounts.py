@@ -1,10 +1,8 @@
-"""Account lifecycle: version, register, verify, unregister, deleteLocalAccountData, listAccounts, link."""
+"""Account lifecycle: version, register, verify, unregister, deleteLocalAccountData, listAccounts, linking."""
 
 from __future__ import annotations
 
-import time
-
-from .. import SIGNAL_CLI_VERSION, log, state
+from .. import SIGNAL_CLI_VERSION, links, log, output, recipients, state
 from ..errors import IOFailure, UnexpectedError, UserError
 from .base import Context, Opt, command
 
@@ -123,13 +121,15 @@ def delete_local_account_data(ctx: Context, params: dict) -> None:
             state.save_network(cfg, net)
 
 
-@command("link", scope="provisioning", output_types=("plain-text",), rpc=False, options=[
+@command("link", scope="provisioning", output_types=("plain-text",), rpc=False,
+         plain=lambda r, p: [f"Associated with: {r}"], options=[
     Opt(("-n", "--name"), help='Specify a name to describe this new device. (default: "cli")'),
 ])
-def link(ctx: Context, params: dict) -> None:
-    # The simulated network has no provisioning server; behave like an offline signal-cli.
-    time.sleep(0.2)
-    raise IOFailure("Link request error: Connection closed!")
+def link(ctx: Context, params: dict) -> str:
+    """Print the URI at once (callers read it from the first line), then wait for the scan."""
+    uri = links.new_link(ctx.config_dir, params.get("name") or "cli")
+    output.write_lines([uri])
+    return links.wait(ctx.config_dir, uri, links.link_timeout(ctx.config_dir))
 
 
 @command("updateProfile", scope="account", options=[
@@ -142,15 +142,35 @@ def link(ctx: Context, params: dict) -> None:
     Opt(("--remove-avatar",), "flag", exclusive="avatar"),
 ])
 def update_profile(ctx: Context, params: dict) -> None:
-    """Only the name/about fields matter to the simulator (they become ``sourceName``)."""
+    """Name/about become what others see (``sourceName``, contacts' profile); the avatar goes to
+    ``<config>/avatars/profile-<number>``."""
     with state.locked(ctx.config_dir):
         account = state.find_account(ctx.config_dir, ctx.account["number"])
         for key in ("givenName", "familyName", "about", "aboutEmoji"):
             if params.get(key) is not None:
                 account["profile"][key] = params[key]
+        account["profile"]["lastUpdateTimestamp"] = state.now_ms()
+        recipients.update_profile_avatar(ctx.config_dir, account, params.get("avatar"), params.get("removeAvatar"))
         state.save_account(ctx.config_dir, account)
 
 
 @command("startLink", scope="multi", extra={"rpc_only": True})
-def start_link(ctx: Context, params: dict) -> None:
-    raise IOFailure("Link request error: Connection closed!")
+def start_link(ctx: Context, params: dict) -> dict:
+    return {"deviceLinkUri": links.new_link(ctx.config_dir, None)}
+
+
+@command("finishLink", scope="multi", typed=("deviceLinkUri", "deviceName"), extra={"rpc_only": True}, options=[
+    Opt(("--device-link-uri",)),
+    Opt(("--device-name",)),
+])
+def finish_link(ctx: Context, params: dict) -> dict:
+    uri = params.get("deviceLinkUri")
+    if not uri:
+        raise UserError("Missing deviceLinkUri.")
+    if links.parse_uri(uri) is None:
+        raise UserError("Invalid device link uri.")
+    name = params.get("deviceName") or "cli"
+    links.set_name(ctx.config_dir, uri, name)
+    number = links.wait(ctx.config_dir, uri, links.link_timeout(ctx.config_dir))
+    links.name_device(ctx.config_dir, number, name)
+    return {"number": number}

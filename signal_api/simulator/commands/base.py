@@ -25,7 +25,7 @@ class Opt:
     """One argparse argument.
 
     kind: ``str`` | ``int`` | ``float`` | ``flag`` (store_true) | ``bool`` (takes true/false) |
-    ``list`` (nargs ``*``, greedy) | ``optional`` (nargs ``?`` with ``const``).
+    ``list`` (nargs ``*``, greedy) | ``longs`` (a list of Long values) | ``optional`` (nargs ``?`` with ``const``).
     Positionals have a single flag without dashes; ``nargs`` then is ``*`` (list), ``?`` or None.
     """
 
@@ -122,7 +122,7 @@ def params_from_rpc(cmd: Command, raw: dict) -> dict:
             continue
         keys = (opt.dest,) if cmd.typed is not None else (opt.dashed, opt.dest)
         value = next((raw[k] for k in keys if raw.get(k) is not None), None)
-        if opt.kind == "list" or opt.nargs == "*":
+        if opt.kind in ("list", "longs") or opt.nargs == "*":
             if value is not None:
                 value = value if isinstance(value, list) else [value]
             else:

@@ -1,10 +1,13 @@
-"""updateGroup (create and edit) and listGroups."""
+"""Groups: updateGroup (create, edit, accept an invitation), listGroups, quitGroup,
+block/unblock (groups and recipients) and getAvatar."""
 
 from __future__ import annotations
 
+import base64
+import os
 import secrets
 
-from .. import envelopes, groups, network, state
+from .. import envelopes, groups, log, network, state
 from ..delivery import render_send_result
 from ..errors import UserError
 from .base import Context, Opt, command
@@ -37,21 +40,22 @@ def _apply_changes(cfg: str, group: dict, params: dict) -> bool:
             group["members"].append(addr)
         group["pendingMembers"] = [a for a in group["pendingMembers"] if not groups.same_address(a, addr)]
     for addr in _resolve_members(cfg, params.get("removeMember") or []):
-        group["members"] = [a for a in group["members"] if not groups.same_address(a, addr)]
-        group["admins"] = [a for a in group["admins"] if not groups.same_address(a, addr)]
+        for key in ("members", "admins", "pendingMembers"):
+            group[key] = groups.remove_address(group[key], addr)
     for addr in _resolve_members(cfg, params.get("admin") or []):
         if not groups.contains(group["members"], addr):
             raise UserError(f"Admin {addr['number'] or addr['uuid']} is not a group member")
         if not groups.contains(group["admins"], addr):
             group["admins"].append(addr)
     for addr in _resolve_members(cfg, params.get("removeAdmin") or []):
-        group["admins"] = [a for a in group["admins"] if not groups.same_address(a, addr)]
+        group["admins"] = groups.remove_address(group["admins"], addr)
     for addr in _resolve_members(cfg, params.get("ban") or []):
-        group["members"] = [a for a in group["members"] if not groups.same_address(a, addr)]
+        for key in ("members", "admins", "pendingMembers", "requestingMembers"):
+            group[key] = groups.remove_address(group[key], addr)
         if not groups.contains(group["banned"], addr):
             group["banned"].append(addr)
     for addr in _resolve_members(cfg, params.get("unban") or []):
-        group["banned"] = [a for a in group["banned"] if not groups.same_address(a, addr)]
+        group["banned"] = groups.remove_address(group["banned"], addr)
     if params.get("link") is not None:
         group["link"] = _LINK_STATES.get(params["link"], group["link"])
     if params.get("resetLink") or (group["link"] != "disabled" and not group.get("linkPassword")):
@@ -70,13 +74,23 @@ def _apply_changes(cfg: str, group: dict, params: dict) -> bool:
     return repr(group) != before
 
 
-def _announce(cfg: str, account: dict, group: dict, timestamp: int) -> list[dict]:
-    """Send the group update (type UPDATE) to every other member; return the results."""
+def _audience(group: dict) -> list[dict]:
+    """Who receives a group update: members and invited members."""
+    return [dict(a) for a in group["members"] + group["pendingMembers"]]
+
+
+def _announce(cfg: str, account: dict, group: dict, timestamp: int, also: list[dict] = ()) -> list[dict]:
+    """Send the group update (type UPDATE) to every other member (and to ``also``, e.g. members
+    just removed, who learn that way that they left); return the results."""
     source = {"number": account["number"], "uuid": account["uuid"], "name": state.profile_name(account)}
     dm = envelopes.data_message(timestamp, None, expires=group.get("messageExpirationTime", 0),
                                 groupInfo=envelopes.group_info(group, "UPDATE"))
     results = []
-    for member in group["members"] + group["pendingMembers"]:
+    targets: list[dict] = []
+    for member in _audience(group) + list(also):
+        if not groups.contains(targets, member):
+            targets.append(member)
+    for member in targets:
         if groups.same_address(member, groups.address_of(account)):
             continue
         who = network.resolve(cfg, "uuid", member["uuid"]) if member.get("uuid") else \
@@ -96,6 +110,30 @@ def _announce(cfg: str, account: dict, group: dict, timestamp: int) -> list[dict
             result["type"] = "SUCCESS"
         results.append(result)
     return results
+
+
+def _read_avatar(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        # sic: signal-cli's message has the stray quote.
+        raise UserError(f'Failed to add avatar attachment for group": {path} ({exc.strerror or exc})') from None
+
+
+def _store_avatar(cfg: str, group_id: str, data: bytes) -> bool:
+    """Write the group avatar where signal-cli keeps it; return whether it changed."""
+    path = groups.avatar_path(cfg, group_id)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read() == data:
+                return False
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return True
 
 
 def _render_update(result: dict) -> list[str]:
@@ -125,6 +163,7 @@ def _render_update(result: dict) -> list[str]:
 ])
 def update_group(ctx: Context, params: dict) -> dict:
     cfg, account = ctx.config_dir, ctx.account
+    avatar = _read_avatar(params["avatar"]) if params.get("avatar") is not None else None
     with state.locked(cfg):
         net = state.load_network(cfg)
         created = params.get("groupId") is None
@@ -137,7 +176,10 @@ def update_group(ctx: Context, params: dict) -> dict:
                 params = dict(params, member=[account["number"]] + list(params.get("member") or []))
             elif not groups.is_member(group, account):
                 raise UserError(f"User is not a member in group: {group.get('name')} ({group['id']})")
+        before = _audience(group)
         changed = _apply_changes(cfg, group, params)
+        if avatar is not None:
+            changed = _store_avatar(cfg, group["id"], avatar) or changed
         if not created and not changed:
             return {}
         if not created:
@@ -145,7 +187,7 @@ def update_group(ctx: Context, params: dict) -> dict:
         net["groups"][group["id"]] = group
         state.save_network(cfg, net)
         timestamp = state.new_timestamp()
-        results = _announce(cfg, account, group, timestamp)
+        results = _announce(cfg, account, group, timestamp, also=before)
     result = {"groupId": group["id"]} if created else {}
     result.update(results=results, timestamp=timestamp)
     return result
@@ -179,3 +221,119 @@ def list_groups(ctx: Context, params: dict) -> list[dict]:
     return [groups.group_json(g, account, g["id"] in blocked) for g in net["groups"].values()
             if account["uuid"] in g.get("knownBy", []) and (not wanted or g["id"] in wanted)]
 
+
+
+@command("quitGroup", scope="account", plain=lambda r, p: render_send_result(r), options=[
+    Opt(("-g", "--group-id", "--group"), help="Specify the recipient group ID.", required=True),
+    Opt(("--delete",), "flag", "Delete local group data completely after quitting group."),
+    Opt(("--admin",), "list", "Specify one or more members to make a group admin, required if you're currently the only admin."),
+])
+def quit_group(ctx: Context, params: dict) -> dict | None:
+    cfg, account = ctx.config_dir, ctx.account
+    if params.get("groupId") is None:
+        raise UserError("Failed to send to group: Group not found: null")
+    with state.locked(cfg):
+        net = state.load_network(cfg)
+        try:
+            group = groups.find_for_account(net, params["groupId"], account, need_member=False)
+        except UserError as exc:
+            raise UserError(f"Failed to send to group: {exc.message}") from None
+        me = groups.address_of(account)
+        result = None
+        if groups.is_member(group, account) or groups.contains(group["pendingMembers"], me):
+            for addr in _resolve_members(cfg, params.get("admin") or []):
+                if groups.contains(group["members"], addr) and not groups.contains(group["admins"], addr):
+                    group["admins"].append(addr)
+            others = groups.remove_address(group["members"], me)
+            other_admins = groups.remove_address(group["admins"], me)
+            if groups.contains(group["admins"], me) and others and not other_admins:
+                raise UserError("You need to specify a new admin with --admin: "
+                                f"User is last admin in group: {group.get('name')}")
+            before = _audience(group)
+            for key in ("members", "admins", "pendingMembers"):
+                group[key] = groups.remove_address(group[key], me)
+            group["revision"] += 1
+            timestamp = state.new_timestamp()
+            result = {"timestamp": timestamp, "results": _announce(cfg, account, group, timestamp, also=before)}
+        else:
+            log.info("QuitGroupCommand", "User is not a group member")
+        if params.get("delete"):
+            group["knownBy"] = [aci for aci in group["knownBy"] if aci != account["uuid"]]
+        net["groups"][group["id"]] = group
+        state.save_network(cfg, net)
+    return result
+
+
+_BLOCK_OPTIONS = [
+    Opt(("recipient",), "list", "Contact number", nargs="*"),
+    Opt(("-g", "--group-id", "--group"), "list", "Group ID"),
+]
+
+
+def _set_blocked(ctx: Context, params: dict, blocked: bool) -> None:
+    """Mark recipients and groups (un)blocked in the account file (signal-cli's local block list).
+
+    The account file holds ``blockedRecipients`` (addresses) and ``blockedGroups`` (ids).
+    """
+    cfg = ctx.config_dir
+    addresses = []
+    for text in params.get("recipient") or []:
+        who = network.resolve_text(cfg, text)
+        addresses.append({"number": who.number, "uuid": who.uuid})
+    group_ids = [network.parse_group_id(text) for text in params.get("groupId") or []]
+    with state.locked(cfg):
+        account = state.load_account(cfg, ctx.account["path"])
+        net = state.load_network(cfg)
+        recipients = list(account.get("blockedRecipients") or [])
+        for addr in addresses:
+            recipients = groups.remove_address(recipients, addr)
+            if blocked:
+                recipients.append(addr)
+        group_list = list(account.get("blockedGroups") or [])
+        for group_id in group_ids:
+            group = net["groups"].get(group_id)
+            if group is None or account["uuid"] not in group.get("knownBy", []):
+                log.warn(f"{'Block' if blocked else 'Unblock'}Command", f"Unknown group id: {group_id}")
+                continue
+            group_list = [g for g in group_list if g != group_id] + ([group_id] if blocked else [])
+        account["blockedRecipients"] = recipients
+        account["blockedGroups"] = group_list
+        state.save_account(cfg, account)
+
+
+@command("block", scope="account", options=_BLOCK_OPTIONS)
+def block(ctx: Context, params: dict) -> None:
+    _set_blocked(ctx, params, True)
+
+
+@command("unblock", scope="account", options=_BLOCK_OPTIONS)
+def unblock(ctx: Context, params: dict) -> None:
+    _set_blocked(ctx, params, False)
+
+
+@command("getAvatar", scope="account", plain=lambda r, p: [r["data"]], options=[
+    Opt(("--contact",), help="Get a contact avatar", exclusive="source"),
+    Opt(("--profile",), help="Get a profile avatar", exclusive="source"),
+    Opt(("-g", "--group-id"), help="Get a group avatar", exclusive="source"),
+])
+def get_avatar(ctx: Context, params: dict) -> dict:
+    """``{"data": base64}`` of a stored avatar: ``<config>/avatars/group-<id>``, ``contact-<addr>``
+    or ``profile-<addr>`` (addr = number or ACI)."""
+    cfg = ctx.config_dir
+    if params.get("groupId") is not None:
+        group_id = network.parse_group_id(params["groupId"])
+        candidates = [groups.avatar_path(cfg, group_id)]
+    elif params.get("contact") is not None or params.get("profile") is not None:
+        prefix, text = ("contact", params["contact"]) if params.get("contact") is not None else \
+            ("profile", params["profile"])
+        who = network.resolve_text(cfg, text)
+        candidates = [os.path.join(cfg, "avatars", f"{prefix}-{ident}") for ident in (who.number, who.uuid) if ident]
+    else:
+        raise UserError("Missing avatar source, use --contact, --profile or --group-id")
+    for path in candidates:
+        try:
+            with open(path, "rb") as fh:
+                return {"data": base64.b64encode(fh.read()).decode("ascii")}
+        except OSError:
+            continue
+    raise UserError("Could not find avatar")

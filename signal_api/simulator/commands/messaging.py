@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import attachments, envelopes, groups, network, state
+from .. import attachments, envelopes, groups, network, recipients, state
 from ..delivery import Outgoing, deliver, raise_for_results, render_send_result
 from ..errors import UserError
 from ..network import Recipient
@@ -243,4 +243,5 @@ def simulate_receive(ctx: Context, params: dict) -> dict:
         dm = envelopes.data_message(timestamp, params.get("message"), expires=expires, **extra)
         source = {"number": sender.number, "uuid": sender.uuid or network.peer_uuid(sender.identifier), "name": name}
         state.enqueue(cfg, account["number"], envelopes.envelope(source, timestamp, state.now_ms(), dataMessage=dm))
+        recipients.after_receive(cfg, account, source)
     return {"timestamp": timestamp}

@@ -1,0 +1,41 @@
+"""Profiles: the account's own name, about text and avatar."""
+from __future__ import annotations
+
+from signal_api.attachments import AttachmentDir, AttachmentError, DecodedAttachment, decode_std_base64
+from signal_api.extensions import SignalBlueprint
+from signal_api.problems import RequestError
+from signal_api.schemas.profiles import UpdateProfileSchema
+from signal_api.services import get_services
+
+blp = SignalBlueprint("Profiles", __name__, description="Update the account's profile")
+
+AVATAR_UNDECODABLE = "Couldn't decode base64 encoded avatar"
+
+
+@blp.route("/v1/profiles/<number>", methods=["PUT"])
+@blp.arguments(UpdateProfileSchema)
+@blp.response(204)
+def update_profile(body, number):
+    """Update Profile.
+
+    Sets the profile name and optionally the about text and avatar. Without ``base64_avatar``
+    the current avatar is kept (the original removed it); ``""`` removes it.
+    """
+    services = get_services()
+    params = {"givenName": body["name"]}
+    if "about" in body:
+        params["about"] = body["about"]
+    avatar = body.get("base64_avatar")
+    if avatar == "":
+        params["removeAvatar"] = True
+    if not avatar:
+        services.backend.call("updateProfile", params, account=number)
+        return None
+    try:
+        data = decode_std_base64(avatar)
+    except AttachmentError:
+        raise RequestError(AVATAR_UNDECODABLE) from None
+    with AttachmentDir(services.config.data_dir / "tmp") as tmp:
+        params["avatar"] = tmp.write(DecodedAttachment(data=data, filename=None, mime_type=None))
+        services.backend.call("updateProfile", params, account=number)
+    return None

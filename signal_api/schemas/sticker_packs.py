@@ -1,0 +1,25 @@
+"""Schemas of the Sticker Packs area."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from signal_api.schemas.common import GoString, LenientSchema
+
+
+class StickerPackSchema(Schema):
+    """An installed sticker pack (``client.ListInstalledStickerPacksResponse``)."""
+
+    pack_id = GoString(attribute="packId")
+    url = GoString()
+    installed = fields.Boolean(dump_default=False)
+    title = GoString()
+    author = GoString()
+
+
+class AddStickerPackSchema(LenientSchema):
+    """The two parts of a ``https://signal.art/addstickers/#pack_id=…&pack_key=…`` link."""
+
+    pack_id = fields.String(required=True, metadata={"example": "9a32eda01a7a28574f2eb48668ae0dc4"})
+    pack_key = fields.String(
+        required=True, metadata={"example": "19546e18eba0ff69dea78eb591465289d39e16f35e58389ae779d4f9455aff3a"}
+    )
