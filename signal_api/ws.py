@@ -1,10 +1,12 @@
 """``/v1/receive/{number}`` as a WebSocket, in every mode (a plain GET on the path stays HTTP).
 
 Each text frame is one ``{"envelope", "account", "cursor"}`` object: the original's frame plus
-the message's cursor. ``?since=<cursor>`` first replays the stored messages after that cursor,
-then continues live with no gap and no duplicate (the subscription starts before the replay,
-and live messages at or below the last cursor sent are skipped). A client too slow to keep its
-queue from filling is closed with code 1013 and a reason telling it where to resume.
+the message's cursor. On connect the socket first replays stored messages, then continues live
+with no gap and no duplicate (the subscription starts before the replay, and live messages at or
+below the last cursor sent are skipped). Without ``?since`` the replay is what no client of the
+API has taken yet (so a bot that was down gets what arrived meanwhile), and what the socket sends
+counts as taken; with ``?since=<cursor>`` it is everything after that cursor. A client too slow to
+keep its queue from filling is closed with code 1013 and a reason telling it where to resume.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
 from signal_api.services import get_services
+from signal_api.storage.inbox import HTTP_CONSUMER, Inbox, StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +57,13 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
             send_frame(ws, {"error": "Couldn't process request - since needs to be a non-negative integer cursor"})
             return
         since = int(since_text)
+    inbox = services.inbox
     subscription = services.hub.subscribe(number)
     services.receiver.attach(number)
-    last = since if since is not None else 0
+    takes = since is None
+    last = inbox.position(HTTP_CONSUMER, number) if takes else since
     try:
-        if since is not None:
-            last = _replay(ws, services.inbox, number, since)
+        last = _replay(ws, inbox, number, last, takes=takes)
         while ws.connected:
             if subscription.overflowed:
                 ws.close(reason=TRY_AGAIN_LATER, message=f"too slow: reconnect with ?since={last}")
@@ -67,7 +71,7 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
             message = subscription.get(IDLE_WAIT)
             if message is None or message.cursor <= last:
                 continue
-            send_frame(ws, message.frame())
+            _deliver(ws, inbox, message, takes=takes)
             last = message.cursor
     except OSError as exc:
         log.info("WebSocket client of %s gone: %s", number, exc)
@@ -76,12 +80,18 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
         services.hub.unsubscribe(subscription)
 
 
-def _replay(ws, inbox, number: str, since: int) -> int:  # noqa: ANN001
+def _replay(ws, inbox: Inbox, number: str, since: int, *, takes: bool) -> int:  # noqa: ANN001
     last = since
     while True:
         page = inbox.after(number, last, REPLAY_PAGE)
         if not page:
             return last
         for message in page:
-            send_frame(ws, message.frame())
+            _deliver(ws, inbox, message, takes=takes)
             last = message.cursor
+
+
+def _deliver(ws, inbox: Inbox, message: StoredMessage, *, takes: bool) -> None:  # noqa: ANN001
+    send_frame(ws, message.frame())
+    if takes:
+        inbox.mark_taken(HTTP_CONSUMER, message.account, message.cursor)

@@ -63,9 +63,32 @@ def test_every_client_of_an_account_gets_every_message_once(live):
     assert c_client.receive(timeout=1) is None
     for client in [*b_clients, c_client]:
         client.close()
-    # The same path still answers a plain GET (nothing was taken by the sockets).
+    # The same path still answers a plain GET; what the sockets delivered counts as taken.
+    inbox = live.harness.app.extensions["signal_api"].inbox
+    assert wait_for(lambda: inbox.position("http", B) == got[-1]["cursor"])
     response = live.harness.client.get(f"/v1/receive/{B}?timeout=0")
-    assert texts(response.json) == [f"m{i}" for i in range(5)]
+    assert response.status_code == 200 and response.json == []
+    live.harness.send_direct(A, B, "for GET")
+    assert texts(live.harness.receive(B)) == ["for GET"]
+
+
+def test_a_client_that_was_away_gets_what_arrived_meanwhile(live):
+    # Messages that arrive while no client is connected (a bot restarting) are not lost: the
+    # next socket gets them first, then live ones; a GET does not get them a second time.
+    live.harness.send_direct(A, B, "while away 1")
+    live.harness.send_direct(A, B, "while away 2")
+    if live.harness.mode == "json-rpc":
+        assert wait_for(lambda: len(live.harness.client.get(f"/v1/messages/{B}").json) == 2)
+    client = Client.connect(live.ws_url(f"/v1/receive/{B}"))
+    assert texts(frames(client, 2)) == ["while away 1", "while away 2"]
+    live.harness.send_direct(A, B, "live")
+    [last] = frames(client, 1)
+    assert texts([last]) == ["live"]
+    client.close()
+    # A frame counts as taken once it is sent; the server records that right after sending.
+    inbox = live.harness.app.extensions["signal_api"].inbox
+    assert wait_for(lambda: inbox.position("http", B) == last["cursor"])
+    assert live.harness.client.get(f"/v1/receive/{B}?timeout=0").json == []
 
 
 def test_reconnecting_with_since_gets_exactly_what_was_missed(live):

@@ -20,6 +20,8 @@ from signal_api.storage.migrate import apply_migrations
 
 log = logging.getLogger(__name__)
 
+# The API's clients (GET /v1/receive and WebSocket clients without ?since) share one position
+# per account: a message handed to one of them is not handed to them again.
 HTTP_CONSUMER = "http"
 
 
@@ -67,6 +69,7 @@ class Inbox:
         self._listeners: list[Listener] = []
         self._db = connect(self.path)
         apply_migrations(self._db)
+        self._positions: dict[tuple[str, str], int] = {}
 
     def close(self) -> None:
         """Close the database."""
@@ -156,23 +159,39 @@ class Inbox:
                 position = self._position(consumer, account)
                 batch = self.after(account, position, limit if limit > 0 else -1)
                 if batch:
-                    with _transaction(self._db):
-                        self._db.execute(
-                            "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
-                            "ON CONFLICT (consumer, account) DO UPDATE SET position = excluded.position",
-                            (consumer, account, batch[-1].cursor),
-                        )
+                    self.mark_taken(consumer, account, batch[-1].cursor)
                     return batch
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
                 self._arrived.wait(remaining)
 
+    def position(self, consumer: str, account: str) -> int:
+        """The last cursor ``consumer`` has taken for ``account`` (0 when none)."""
+        with self._lock:
+            return self._position(consumer, account)
+
+    def mark_taken(self, consumer: str, account: str, cursor: int) -> None:
+        """Record that ``consumer`` has everything of ``account`` up to ``cursor`` (never moves back)."""
+        with self._lock:
+            if cursor <= self._position(consumer, account):
+                return  # many sockets report the same message: only the first one writes
+            with _transaction(self._db):
+                self._db.execute(
+                    "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
+                    "ON CONFLICT (consumer, account) DO UPDATE SET position = MAX(position, excluded.position)",
+                    (consumer, account, cursor),
+                )
+            self._positions[(consumer, account)] = cursor
+
     def _position(self, consumer: str, account: str) -> int:
-        row = self._db.execute(
-            "SELECT position FROM consumer_cursors WHERE consumer = ? AND account = ?", (consumer, account)
-        ).fetchone()
-        return row[0] if row else 0
+        key = (consumer, account)
+        if key not in self._positions:
+            row = self._db.execute(
+                "SELECT position FROM consumer_cursors WHERE consumer = ? AND account = ?", (consumer, account)
+            ).fetchone()
+            self._positions[key] = row[0] if row else 0
+        return self._positions[key]
 
     # Retention
 
