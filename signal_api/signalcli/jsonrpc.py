@@ -186,6 +186,10 @@ class JsonRpcClient:
                 continue
             backoff = 0.05
             with self._lock:
+                if self._closed.is_set():
+                    # close() ran while we were connecting: it could not shut this socket down.
+                    sock.close()
+                    break
                 self._sock = sock
                 self.connections += 1
             self._connected.set()
