@@ -52,6 +52,8 @@ def create_app(
             **_servers(config),
         },
         JSON_SORT_KEYS=False,
+        # The original reads bodies of any size into memory several times; we refuse huge ones.
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
     )
     app.json.sort_keys = False
     app.json.ensure_ascii = False

@@ -74,6 +74,7 @@ class Config:
     webhook_max_attempts: int = 10
     retention_days: int = 30
     retention_max_messages: int = 10000
+    max_body_bytes: int = 100 * 1024 * 1024
     ws_queue_size: int = 1000
     ws_ping_interval: float = 25.0
     ws_send_timeout: float = 30.0
@@ -158,6 +159,7 @@ class Config:
             webhook_max_attempts=env.integer("RECEIVE_WEBHOOK_MAX_ATTEMPTS", 10, minimum=1),
             retention_days=env.integer("SIGNAL_API_RETENTION_DAYS", 30, minimum=1),
             retention_max_messages=env.integer("SIGNAL_API_RETENTION_MAX_MESSAGES", 10000, minimum=1),
+            max_body_bytes=env.integer("SIGNAL_API_MAX_BODY_BYTES", 100 * 1024 * 1024, minimum=1024),
             ws_queue_size=env.integer("SIGNAL_API_WS_QUEUE_SIZE", 1000, minimum=1),
             ws_ping_interval=float(env.integer("SIGNAL_API_WS_PING_INTERVAL", 25, minimum=1)),
             ws_send_timeout=float(env.integer("SIGNAL_API_WS_SEND_TIMEOUT", 30, minimum=1)),

@@ -29,6 +29,7 @@ bp = flask.Blueprint("receive_ws", __name__)
 REPLAY_PAGE = 500
 TRY_AGAIN_LATER = 1013
 IDLE_WAIT = 1.0
+REFUSAL_LINGER = 2.0
 
 
 def send_frame(ws, payload: dict) -> None:  # noqa: ANN001
@@ -54,7 +55,7 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
     since = None
     if since_text is not None:
         if not since_text.isdigit():
-            send_frame(ws, {"error": "Couldn't process request - since needs to be a non-negative integer cursor"})
+            _refuse(ws, "Couldn't process request - since needs to be a non-negative integer cursor")
             return
         since = int(since_text)
     inbox = services.inbox
@@ -78,6 +79,15 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
     finally:
         services.receiver.detach(number)
         services.hub.unsubscribe(subscription)
+
+
+def _refuse(ws, message: str) -> None:  # noqa: ANN001
+    """Send an error frame and give the client time to read it before the server hangs up."""
+    send_frame(ws, {"error": message})
+    try:
+        ws.receive(timeout=REFUSAL_LINGER)
+    except ConnectionClosed:
+        pass
 
 
 def _replay(ws, inbox: Inbox, number: str, since: int, *, takes: bool) -> int:  # noqa: ANN001

@@ -103,3 +103,12 @@ def test_each_operation_has_a_summary_and_a_tag(client):
                 continue
             assert operation.get("summary"), (method, path)
             assert operation.get("tags"), (method, path)
+
+
+def test_a_body_over_the_size_limit_is_a_413(tmp_path):
+    app = create_app({"SIGNAL_API_DATA_DIR": str(tmp_path), "SIGNAL_API_MAX_BODY_BYTES": "2048",
+                      "SIGNAL_CLI_BINARY": SIMULATOR_COMMAND}, testing=True)
+    body = '{"number": "+4915100000001", "recipients": ["+4915100000002"], "message": "' + "x" * 4096 + '"}'
+    response = app.test_client().post("/v2/send", data=body, content_type="application/json")
+    assert response.status_code == 413
+    assert "error" in response.json
