@@ -24,6 +24,26 @@ LOOP_RECEIVE_TIMEOUT = 5.0
 LOOP_ERROR_PAUSE = 5.0
 
 
+def complete_envelope(payload: dict[str, Any]) -> None:
+    """Add the fields clients require that signal-cli 0.13 does not print, in place.
+
+    signalbot 2.2.1 validates every frame against the schema of signal-cli-rest-api ≥ 0.101,
+    where an attachment's ``isVoiceNote`` is required: without it the whole message is rejected.
+    """
+    envelope = payload.get("envelope")
+    if not isinstance(envelope, dict):
+        return
+    sync = envelope.get("syncMessage")
+    edit = envelope.get("editMessage")
+    for message in (envelope.get("dataMessage"),
+                    edit.get("dataMessage") if isinstance(edit, dict) else None,
+                    sync.get("sentMessage") if isinstance(sync, dict) else None):
+        if isinstance(message, dict):
+            for attachment in message.get("attachments") or ():
+                if isinstance(attachment, dict):
+                    attachment.setdefault("isVoiceNote", False)
+
+
 class Receiver:
     """Connects the backend, the inbox and the live subscribers."""
 
@@ -41,6 +61,8 @@ class Receiver:
 
     def store(self, payloads: list[dict[str, Any]]) -> None:
         """Store messages from the backend (the inbox then publishes them)."""
+        for payload in payloads:
+            complete_envelope(payload)
         self.inbox.store(payloads)
 
     def stop(self) -> None:
