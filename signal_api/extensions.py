@@ -8,12 +8,14 @@
 """
 from __future__ import annotations
 
+import http
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 import flask
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from marshmallow import EXCLUDE, Schema, fields
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort
@@ -66,16 +68,64 @@ class SignalParser(FlaskParser):
         )
 
 
+# What an operation that runs signal-cli may answer besides its own responses (signal_api/errors.py):
+# signal-cli's user errors are 400, rate limits 429, signal-cli unreachable 503, no answer in time 504.
+SIGNAL_CLI_ERROR_RESPONSES = {
+    "400": "BAD_REQUEST",
+    "429": "RATE_LIMITED",
+    "503": "SERVICE_UNAVAILABLE",
+    "504": "GATEWAY_TIMEOUT",
+}
+
+
 class SignalBlueprint(Blueprint):
-    """A smorest blueprint that parses arguments with :class:`SignalParser`."""
+    """A smorest blueprint that parses arguments with :class:`SignalParser`.
+
+    Every operation documents :data:`SIGNAL_CLI_ERROR_RESPONSES` unless its view is marked with
+    :meth:`without_signal_cli`, and 413 when it takes a body.
+    """
 
     ARGUMENTS_PARSER = SignalParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_signal_cli_errors_doc)
+
+    @staticmethod
+    def without_signal_cli(func):  # noqa: ANN001, ANN205
+        """Mark a view that never runs signal-cli (put it under ``@blp.route``)."""
+        func._apidoc = {**getattr(func, "_apidoc", {}), "signal_cli": False}
+        return func
+
+    @staticmethod
+    def _prepare_signal_cli_errors_doc(doc: dict, doc_info: dict, *, api: Api, **kwargs: Any) -> dict:
+        responses = doc.setdefault("responses", {})
+        # An error documented by its description only (alt_response without a schema) has the
+        # body every error has.
+        for status, response in responses.items():
+            if str(status).isdigit() and int(status) >= 400 and isinstance(response, Mapping):
+                response.setdefault("content", {api.DEFAULT_RESPONSE_CONTENT_TYPE: {"schema": api.ERROR_SCHEMA}})
+        documented = {str(status) for status in responses}
+        if "requestBody" in doc and "413" not in documented:
+            responses["413"] = http.HTTPStatus(413).name  # a body over MAX_CONTENT_LENGTH
+        if doc_info.get("signal_cli", True):
+            for status, name in SIGNAL_CLI_ERROR_RESPONSES.items():
+                if status not in documented:
+                    responses[status] = name
+        return doc
 
 
 class SignalApi(Api):
     """Api whose error responses are the original's ``{"error": "..."}``."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app: flask.Flask, **kwargs: Any) -> None:
+        super().init_app(app, **kwargs)
+        # The 429 body of SIGNAL_CLI_ERROR_RESPONSES (the other statuses are smorest's own).
+        response = {"description": "Rate limited", "schema": RateLimitErrorSchema}
+        prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        self.spec.components.response("RATE_LIMITED", response, lazy=True)
 
     def register_blueprint(self, blp, **options):  # noqa: ANN001, ANN003, ANN201
         super().register_blueprint(blp, **options)
@@ -93,7 +143,10 @@ class SignalApi(Api):
         if error.code and error.code >= 500:
             log.error("%s %s failed: %s", flask.request.method, flask.request.path, message,
                       exc_info=getattr(error, "original_exception", None))
-        return {"error": message}, error.code, data.get("headers") or {}
+        # The exception's own headers (e.g. a 405's Allow) except its HTML Content-Type.
+        headers = {key: value for key, value in error.get_headers() if key.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return {"error": message}, error.code, headers
 
 
 def validation_message(messages: Any) -> str:

@@ -112,3 +112,10 @@ def test_a_body_over_the_size_limit_is_a_413(tmp_path):
     response = app.test_client().post("/v2/send", data=body, content_type="application/json")
     assert response.status_code == 413
     assert "error" in response.json
+
+
+def test_a_method_the_route_lacks_is_a_405_naming_the_allowed_ones(client):
+    response = client.patch("/v1/about")
+    assert response.status_code == 405
+    assert response.json == {"error": "The method is not allowed for the requested URL."}
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD", "OPTIONS"}

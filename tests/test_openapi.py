@@ -55,3 +55,23 @@ def test_each_route_has_the_originals_tag_and_a_summary(spec, original):
 def test_the_tag_list_names_only_used_tags(spec):
     used = {tag for operation in operations(spec).values() for tag in operation["tags"]}
     assert {tag["name"] for tag in spec["tags"]} == used
+
+
+def test_each_operation_documents_its_error_responses(spec):
+    """400 where input is checked, 413 with a body, 429/503/504 where signal-cli runs; all JSON errors."""
+    without_signal_cli = {("GET", "/v1/about"), ("GET", "/v1/health"), ("GET", "/v1/configuration"),
+                          ("POST", "/v1/configuration"), ("GET", "/v1/configuration/{}/settings"),
+                          ("POST", "/v1/configuration/{}/settings"), ("GET", "/v1/messages/{}"),
+                          ("GET", "/v1/attachments"), ("GET", "/v1/attachments/{}"), ("DELETE", "/v1/attachments/{}")}
+    for key, operation in operations(spec).items():
+        responses = operation["responses"]
+        assert ("requestBody" in operation) == ("413" in responses), key
+        if "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", [])):
+            assert "400" in responses, key
+        runs_signal_cli = key not in without_signal_cli
+        assert {"400", "429", "503", "504"} <= set(responses) if runs_signal_cli else not {"429", "503", "504"} & set(responses), key
+        for status, response in responses.items():
+            if status != "default" and int(status) >= 400 and "$ref" not in response:
+                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, key
+    assert spec["components"]["responses"]["RATE_LIMITED"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RateLimitError"}

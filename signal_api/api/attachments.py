@@ -40,6 +40,7 @@ def attachment_path(name: str) -> Path:
 
 
 @blp.route("/v1/attachments", methods=["GET"])
+@blp.without_signal_cli
 @blp.response(200, {"type": "array", "items": {"type": "string"}})
 def list_attachments():
     """List all attachments.
@@ -63,7 +64,11 @@ def list_attachments():
 
 
 @blp.route("/v1/attachments/<path:attachment>", methods=["GET"])
-@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/octet-stream")
+@blp.without_signal_cli
+# The Content-Type is sniffed from the bytes: any type.
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*")
+@blp.alt_response(400, description="Invalid attachment name")
+@blp.alt_response(404, description=NOT_FOUND)
 def serve_attachment(attachment):
     """Serve Attachment.
 
@@ -78,7 +83,10 @@ def serve_attachment(attachment):
 
 
 @blp.route("/v1/attachments/<path:attachment>", methods=["DELETE"])
+@blp.without_signal_cli
 @blp.response(204)
+@blp.alt_response(400, description="Invalid attachment name")
+@blp.alt_response(404, description=NOT_FOUND)
 def remove_attachment(attachment):
     """Remove attachment.
 

@@ -47,7 +47,7 @@ def get_contact(args, number, uuid):
 
 
 @blp.route("/v1/contacts/<number>/<uuid>/avatar", methods=["GET"])
-@blp.response(200, IMAGE_RESPONSE, content_type="application/octet-stream", description="Image")
+@blp.response(200, IMAGE_RESPONSE, content_type="*/*", description="Image (Content-Type sniffed from its bytes)")
 def get_contact_avatar(number, uuid):
     """Returns the avatar of a contact
 

@@ -14,6 +14,7 @@ from signal_api.services import get_services
 blp = SignalBlueprint("General", __name__, description="General information and configuration")
 
 @blp.route("/v1/about", methods=["GET"])
+@blp.without_signal_cli
 @blp.response(200, AboutSchema)
 def about():
     """Lists general information about the API"""
@@ -29,6 +30,7 @@ def about():
 
 
 @blp.route("/v1/health", methods=["GET"])
+@blp.without_signal_cli
 @blp.response(204)
 def health():
     """API Health Check"""
@@ -36,6 +38,7 @@ def health():
 
 
 @blp.route("/v1/configuration", methods=["GET"])
+@blp.without_signal_cli
 @blp.response(200, ConfigurationSchema)
 def get_configuration():
     """List the REST API configuration."""
@@ -43,6 +46,7 @@ def get_configuration():
 
 
 @blp.route("/v1/configuration", methods=["POST"])
+@blp.without_signal_cli
 @blp.arguments(ConfigurationSchema)
 @blp.response(204)
 def set_configuration(body):
@@ -60,13 +64,16 @@ def _api_config() -> ApiConfig:
 
 
 @blp.route("/v1/configuration/<number>/settings", methods=["GET"])
+@blp.without_signal_cli
 @blp.response(200, TrustModeSchema)
+@blp.alt_response(400, description="Malformed number")
 def get_account_settings(number):
     """List account specific settings."""
     return {"trust_mode": _api_config().trust_mode(number) or DEFAULT_TRUST_MODE}
 
 
 @blp.route("/v1/configuration/<number>/settings", methods=["POST"])
+@blp.without_signal_cli
 @blp.arguments(TrustModeSchema)
 @blp.response(204)
 def set_account_settings(body, number):

@@ -35,7 +35,7 @@ from signal_api.signalcli.errors import SignalCliError
 class GroupIdConverter(PathConverter):
     """A group id: one or more path segments, possibly empty ones (an id like ``/MKA…=``)."""
 
-    regex = ".+?"
+    regex = "(?s:.+?)"  # any character, a newline too (a bad id is then a 400/404, not an unknown route)
     part_isolating = False
 
 
@@ -122,7 +122,8 @@ def delete_group(number, groupid):
 
 
 @blp.route(f"{GROUP}/avatar", methods=["GET"], **KEEP_SLASHES)
-@blp.response(200, description="The image, Content-Type detected from its bytes")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*",
+              description="The image, Content-Type detected from its bytes")
 @blp.alt_response(404, schema=None, description="No avatar found.")
 def get_group_avatar(number, groupid):
     """Returns the avatar of a Signal Group."""

@@ -1,14 +1,10 @@
 """Identities: the identity keys of the people an account talks to, and trusting them."""
 from __future__ import annotations
 
-from flask_smorest import abort
-
-from signal_api.errors import status_for
 from signal_api.extensions import SignalBlueprint
 from signal_api.problems import RequestError
 from signal_api.schemas.identities import IdentitySchema, TrustIdentitySchema
 from signal_api.services import get_services
-from signal_api.signalcli.errors import SignalCliError
 
 blp = SignalBlueprint("Identities", __name__, description="List and trust identity keys")
 
@@ -25,18 +21,14 @@ EMPTY_SAFETY_NUMBER = "Couldn't process request - please provide a valid safety 
 
 @blp.route("/v1/identities/<number>", methods=["GET"])
 @blp.response(200, IdentitySchema(many=True))
-@blp.alt_response(500, schema=None, description="signal-cli failed")
 def list_identities(number):
     """List Identities
 
     Lists the identity keys the account knows, with their trust level and safety number.
+    signal-cli's errors are answered like on every route (the original answered 500 even for
+    a malformed or unregistered account).
     """
-    try:
-        return get_services().backend.call("listIdentities", {}, account=number) or []
-    except SignalCliError as exc:
-        if status_for(exc) != 400:
-            raise
-        abort(500, message=exc.message)  # the original answers 500 here
+    return get_services().backend.call("listIdentities", {}, account=number) or []
 
 
 @blp.route("/v1/identities/<number>/trust/<numberToTrust>", methods=["PUT"])

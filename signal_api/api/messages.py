@@ -55,6 +55,7 @@ def receive_messages(args, number):
 
 
 @blp.route("/v1/messages/<number>", methods=["GET"])
+@blp.without_signal_cli
 @blp.arguments(HistoryArgsSchema, location="query")
 @blp.response(200, ReceivedMessageSchema(many=True))
 def list_messages(args, number):

@@ -13,6 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from signal_api.signalcli.errors import UserError
+
+NUL_IN_ARGUMENT = "Couldn't process request - a value contains a NUL character"
+
 # Params that signal-cli takes as positional arguments, per command.
 _POSITIONAL: dict[str, tuple[str, ...]] = {
     "verify": ("verificationCode",),
@@ -78,6 +82,9 @@ def build_invocation(
     booleans = _BOOLEAN_VALUED.get(method, frozenset())
     for name, value in params.items():
         argv += _option(name, value, value_boolean=name in booleans)
+    if any("\0" in arg for arg in argv):
+        # No process can take a NUL in its arguments (the message text goes through stdin).
+        raise UserError(NUL_IN_ARGUMENT)
     return Invocation(argv=argv, stdin=stdin)
 
 

@@ -188,6 +188,14 @@ def test_a_group_id_starting_with_a_slash_is_routed(cli):
     assert response.json == {"error": "No group with that id found"}
 
 
+def test_a_group_id_with_a_newline_is_routed(cli):
+    # Found by the fuzzer: the converter did not match a newline, so the route was "not found".
+    response = cli.client.put(f"/v1/groups/{A}/ab%0Acd", json={"name": "x"})
+    assert (response.status_code, response.json) == (400, {"error": "Invalid group id"})
+    response = cli.client.get(f"/v1/groups/{A}/ab%0Acd")
+    assert (response.status_code, response.json) == (404, {"error": "No group with that id found"})
+
+
 def test_expiration_zero_turns_disappearing_messages_off_in_every_mode(trio):
     group_id = create(trio, expiration_time=3600)
     assert trio.last_call("updateGroup")["params"]["expiration"] == 3600

@@ -85,8 +85,9 @@ def test_trust_validation(make_api):
     assert api.calls("trust") == []
 
 
-def test_identities_of_an_unknown_account_is_a_500(make_api):
+def test_identities_of_an_unknown_account_is_a_400(make_api):
+    # The original answered 500; a client's unknown account is a 400 on every other route.
     api = make_api("normal")
     response = api.client.get(f"/v1/identities/{A}")
-    assert response.status_code == 500
+    assert response.status_code == 400
     assert response.json == {"error": f"User {A} is not registered."}

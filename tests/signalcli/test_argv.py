@@ -47,3 +47,16 @@ def test_boolean_valued_options_get_true_or_false():
 
 def test_multi_account_commands_have_no_account():
     assert argv("listAccounts", account=None) == ["signal-cli", "--config", "/cfg", "--output", "json", "listAccounts"]
+
+
+def test_a_nul_in_an_argument_is_a_user_error_not_a_crash():
+    # Popen cannot take a NUL in argv; the message text (stdin) may contain one.
+    import pytest
+
+    from signal_api.signalcli.errors import UserError
+
+    with pytest.raises(UserError, match="NUL character"):
+        build_invocation(["signal-cli"], "/cfg", "sendPinMessage", {"targetAuthor": "a\0b"}, account="+491")
+    invocation = build_invocation(["signal-cli"], "/cfg", "send", {"message": "a\0b", "recipient": ["+492"]},
+                                  account="+491")
+    assert invocation.stdin == "a\0b"
