@@ -15,13 +15,14 @@ from signal_api.schemas.accounts import (
     UsernameSchema,
 )
 from signal_api.services import get_services
-from signal_api.signalcli.errors import SignalCliError
+from signal_api.signalcli.errors import BackendTimeoutError, BackendUnavailableError, SignalCliError
 
 blp = SignalBlueprint("Accounts", __name__, description="List and manage accounts")
 
 
 @blp.route("/v1/accounts", methods=["GET"])
 @blp.response(200, {"type": "array", "items": {"type": "string"}})
+@blp.alt_response(500, description="signal-cli could not list the accounts (the original's answer)")
 def list_accounts():
     """List all accounts
 
@@ -29,6 +30,8 @@ def list_accounts():
     """
     try:
         return flask.jsonify(get_services().backend.list_accounts())
+    except (BackendUnavailableError, BackendTimeoutError):
+        raise  # 503 / 504 say more than the original's 500
     except SignalCliError as exc:
         abort(500, message=f"Couldn't get list of accounts: {exc.message}")
 

@@ -84,3 +84,12 @@ def test_a_daemon_that_dies_mid_call_gives_503_and_is_restarted(make_api):
     assert supervisor.pid != first_pid
     assert supervisor.starts >= 2
     assert [m["envelope"]["dataMessage"]["message"] for m in api.receive(B)] == ["after restart"]
+
+
+def test_an_unreachable_daemon_is_a_503_even_where_the_original_says_500(make_api, tmp_path):
+    api = make_api("json-rpc", SIGNAL_CLI_JSON_RPC_ADDRESS=f"unix:{tmp_path}/nobody.sock", SIGNAL_CLI_CMD_TIMEOUT="1")
+    response = api.client.get("/v1/accounts")
+    assert response.status_code == 503
+    assert "not reachable" in response.json["error"]
+    response = send(api)
+    assert response.status_code == 503
