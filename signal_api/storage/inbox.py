@@ -41,6 +41,26 @@ class StoredMessage:
 
 Listener = Callable[[list[StoredMessage]], None]
 
+_CONTENT_KINDS = ("dataMessage", "editMessage", "syncMessage", "receiptMessage", "typingMessage",
+                  "storyMessage", "callMessage")
+
+
+def dedup_key(payload: dict[str, Any]) -> str | None:
+    """What identifies an envelope: sender, device, timestamp and kind (None when the sender is unknown).
+
+    Signal names a message by its sender and timestamp, so a second envelope with the same key is
+    the same message delivered again.
+    """
+    envelope = payload.get("envelope")
+    if not isinstance(envelope, dict):
+        return None
+    sender = envelope.get("sourceUuid") or envelope.get("sourceNumber") or envelope.get("source")
+    timestamp = envelope.get("timestamp")
+    if not sender or not isinstance(timestamp, int):
+        return None
+    kinds = ",".join(kind for kind in _CONTENT_KINDS if kind in envelope)
+    return f"{sender}/{envelope.get('sourceDevice')}/{timestamp}/{kinds}"
+
 
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating) the database with the settings the service relies on."""
@@ -92,10 +112,15 @@ class Inbox:
             with _transaction(self._db):
                 for payload in payloads:
                     account = str(payload.get("account") or "")
-                    cursor = self._db.execute(
-                        "INSERT INTO messages (account, received_at, payload) VALUES (?, ?, ?)",
-                        (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":"))),
-                    ).lastrowid
+                    inserted = self._db.execute(
+                        "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key) VALUES (?, ?, ?, ?)",
+                        (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                         dedup_key(payload)),
+                    )
+                    if inserted.rowcount == 0:
+                        log.info("dropping an envelope signal-cli handed over twice (%s)", dedup_key(payload))
+                        continue
+                    cursor = inserted.lastrowid
                     if self.track_webhook_deliveries:
                         self._db.execute(
                             "INSERT INTO webhook_deliveries (message_id, next_attempt) VALUES (?, ?)", (cursor, now)

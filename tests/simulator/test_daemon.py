@@ -43,6 +43,10 @@ def test_cli_send_arrives_as_notification(pair, start_daemon):
         assert note["params"]["envelope"]["dataMessage"]["message"] == "while the daemon runs"
     printed = json.loads(daemon.stdout_lines.get(timeout=5))
     assert printed["envelope"]["sourceNumber"] == ALICE
+    # Taken out of the queue once handed over (the daemon removes it right after notifying).
+    deadline = time.monotonic() + 5
+    while state.peek_queue(pair.config_dir, BOB) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert state.peek_queue(pair.config_dir, BOB) == []
 
 

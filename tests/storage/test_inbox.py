@@ -66,3 +66,15 @@ def test_listeners_hear_after_commit(tmp_path):
     inbox.add_listener(lambda batch: seen.append([(m.cursor, inbox.count(A)) for m in batch]))
     inbox.store([message(A, "x")])
     assert seen == [[(1, 1)]]
+
+
+def test_an_envelope_handed_over_twice_is_stored_once(tmp_path):
+    inbox = Inbox(tmp_path / "db")
+    envelope = {"sourceUuid": "5705ee1a-6e86-4de2-930a-d70e0d001749", "sourceDevice": 1, "timestamp": 1700000000000,
+                "dataMessage": {"message": "once"}}
+    first = inbox.store([{"envelope": envelope, "account": A}])
+    again = inbox.store([{"envelope": dict(envelope), "account": A}, message(A, "new")])
+    assert len(first) == 1 and texts(again) == ["new"]
+    assert texts(inbox.after(A, 0)) == ["once", "new"]
+    # The same envelope for another account is that account's own copy.
+    assert len(inbox.store([{"envelope": envelope, "account": B}])) == 1
