@@ -112,13 +112,13 @@ class Inbox:
             with _transaction(self._db):
                 for payload in payloads:
                     account = str(payload.get("account") or "")
+                    key = dedup_key(payload)
                     inserted = self._db.execute(
                         "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key) VALUES (?, ?, ?, ?)",
-                        (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-                         dedup_key(payload)),
+                        (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":")), key),
                     )
                     if inserted.rowcount == 0:
-                        log.info("dropping an envelope signal-cli handed over twice (%s)", dedup_key(payload))
+                        log.info("dropping an envelope signal-cli handed over twice (%s)", key)
                         continue
                     cursor = inserted.lastrowid
                     if self.track_webhook_deliveries:
