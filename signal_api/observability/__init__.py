@@ -1,0 +1,2 @@
+"""What the service tells its operator: logs (and, as they come, metrics and request ids).
+"""
