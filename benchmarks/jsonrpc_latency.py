@@ -10,20 +10,18 @@ import socket
 from benchmarks.support import median_seconds, simulator_daemon
 from signal_api.signalcli.jsonrpc import Address, JsonRpcClient
 
-CALLS = 200
 
-
-def _ours(address: str) -> float:
+def _ours(address: str, calls: int) -> float:
     client = JsonRpcClient(Address.parse(address), call_timeout=10)
     client.start()
     client.wait_connected(10)
     try:
-        return median_seconds(lambda: client.call("version"), CALLS)
+        return median_seconds(lambda: client.call("version"), calls)
     finally:
         client.close()
 
 
-def _plain_tcp(port: int) -> float:
+def _plain_tcp(port: int, calls: int) -> float:
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     reader = sock.makefile("rb")
@@ -33,18 +31,18 @@ def _plain_tcp(port: int) -> float:
         reader.readline()
 
     try:
-        return median_seconds(call, 25)
+        return median_seconds(call, calls)
     finally:
         sock.close()
 
 
-def main() -> None:
+def main(quick: bool) -> dict:
+    calls = 10 if quick else 200
     with simulator_daemon(split_replies=True) as (_, port, path):
-        unix = _ours(f"unix:{path}")
-        tcp = _ours(f"tcp://127.0.0.1:{port}")
-        plain = _plain_tcp(port)
-    print(f"median per sequential call ({CALLS} calls; the simulator pauses 2 ms between the two pieces):")
-    print(f"  signal-api client, unix socket : {unix * 1000:8.3f} ms")
-    print(f"  signal-api client, TCP         : {tcp * 1000:8.3f} ms")
-    print(f"  plain TCP client (no QUICKACK) : {plain * 1000:8.3f} ms")
-    print(f"  plain TCP / signal-api TCP     : {plain / tcp:8.1f}x")
+        unix = _ours(f"unix:{path}", calls)
+        tcp = _ours(f"tcp://127.0.0.1:{port}", calls)
+        plain = _plain_tcp(port, min(calls, 25))  # ~40 ms each
+    print(f"  median per sequential call ({calls} calls; the simulator pauses 2 ms between the two pieces): "
+          f"signal-api client unix {unix * 1000:.2f} ms, TCP {tcp * 1000:.2f} ms; plain TCP client (no QUICKACK) "
+          f"{plain * 1000:.2f} ms ({plain / tcp:.1f}x)")
+    return {"split_reply_call_ms": tcp * 1000, "split_reply_plain_tcp_ms": plain * 1000}
