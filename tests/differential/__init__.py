@@ -1,0 +1,1 @@
+"""Differential tests: signal-api against the original binary."""
