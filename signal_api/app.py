@@ -8,23 +8,35 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sqlite3
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import flask
 
-from signal_api import __version__, errors, ws
+from signal_api import __version__
+from signal_api.access import init_app as init_access
+from signal_api.errors import http as http_errors
+from signal_api.receive import websocket as ws
+from signal_api import signalcli_http
 from signal_api.api import register_all
 from signal_api.api_config import ApiConfig
-from signal_api.config import Config
+from signal_api.config import Config, ConfigError, ConfigErrors
 from signal_api.extensions import SignalApi, swagger_assets_blueprint
-from signal_api.logs import set_log_level
-from signal_api.identifiers import IdentifierError, unescape_path_segment
-from signal_api.retention import RetentionJob
-from signal_api.scheduler import AutoReceiveScheduler, receive_all_accounts
+from signal_api.observability import metrics as observed_metrics, requests_log
+from signal_api.observability.logs import set_log_level
+from signal_api.operator.checks import simulator_guard
+from signal_api.translate.identifiers import IdentifierError, unescape_path_segment
+from signal_api.receive.retention import RetentionJob
+from signal_api.receive.scheduler import AutoReceiveScheduler, receive_all_accounts
+from signal_api.access.scopes import open_route
 from signal_api.services import EXTENSION_KEY, Services, get_services
 from signal_api.signalcli import ReceiveOptions, SignalBackend, make_backend
-from signal_api.webhooks import WebhookDispatcher
+from signal_api.signalcli.children import reap_orphans
+from signal_api.receive.webhook_urls import forbidden_address
+from signal_api.receive.webhooks import SubscriptionDispatchers, WebhookDispatcher
+from signal_api.storage.webhook_subscriptions import ENV_WEBHOOK
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +75,13 @@ def create_app(
     # Server pings keep idle sockets (and proxies) alive and detect dead clients; the select()
     # this enables also lets the socket carry a send timeout without breaking idle reads.
     app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": config.ws_ping_interval}
-    services = app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
+    try:
+        services = app.extensions[EXTENSION_KEY] = Services.build(config, backend or make_backend(config))
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError("SIGNAL_API_DATA_DIR", f"cannot use {config.data_dir} (database "
+                                                 f"{config.database_path}): {exc}") from exc
+    requests_log.init_app(app, observed_metrics.init_app(app, services))
+    _docs_redirects(app)
     # Per-number trust modes (api-config.yml) apply to every call, in every mode.
     services.backend.trust_mode_lookup = ApiConfig(config.signal_cli_config_dir).trust_mode
     api = SignalApi(app)
@@ -71,7 +89,9 @@ def create_app(
     app.register_blueprint(swagger_assets_blueprint())
     ws.sock.init_app(app)
     app.register_blueprint(ws.bp)
-    errors.init_app(app)
+    app.register_blueprint(signalcli_http.bp)
+    init_access(app, api)  # after every route: it refuses a route that declares no scope
+    http_errors.init_app(app)
     app.url_value_preprocessor(_unescape_number)
     return app
 
@@ -83,6 +103,10 @@ def start_background(app: flask.Flask) -> None:
         return
     services.started = True
     config = services.config
+    refusals = simulator_guard(config)
+    if refusals:
+        services.started = False
+        raise ConfigErrors([problem.as_error() for problem in refusals], config)
     if config.uses_simulator:
         log.warning(
             "*** SIMULATOR MODE *** signal-cli is the built-in simulator (%s): no message leaves this "
@@ -91,11 +115,34 @@ def start_background(app: flask.Flask) -> None:
         )
     log.info("mode %s, signal-cli config dir %s, data dir %s", config.mode, config.signal_cli_config_dir,
              config.data_dir)
+    if config.receive_webhook_url and not config.uses_json_rpc and not config.auto_receive_schedule:
+        log.warning(
+            "RECEIVE_WEBHOOK_URL is set, but in MODE=%s messages are fetched from Signal only when something "
+            "receives (GET /v1/receive or an open WebSocket): webhooks fire only then. Set "
+            "AUTO_RECEIVE_SCHEDULE (e.g. '*/1 * * * *') or use MODE=json-rpc to have every message delivered.",
+            config.mode)
+    # Before anything starts: a worker killed with SIGKILL may have left its daemon or links running.
+    reap_orphans(config.data_dir)
+    # What an earlier run set aside because it could not be stored goes in before anything new.
+    services.receiver.intake.recover()
     services.background = background_jobs(services)
     services.backend.start()
     for job in services.background:
         job.start()
     atexit.register(stop_background, app)
+
+
+def begin_shutdown(app: flask.Flask, *, wait: float = 0.0) -> None:
+    """The server is stopping: close WebSockets (1001) and end receives, so connections drain at once.
+
+    With ``wait``, return once every WebSocket has hung up or after ``wait`` seconds.
+    """
+    services = get_services(app)
+    services.hub.close_all()
+    services.receiver.stop()
+    deadline = time.monotonic() + wait
+    while services.hub.open_subscriptions() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def stop_background(app: flask.Flask) -> None:
@@ -120,14 +167,28 @@ def background_jobs(services: Services) -> list[Any]:
     if not config.receive_webhook_url:
         # Deliveries left pending by an earlier configuration would pin their messages forever.
         services.inbox.execute("UPDATE webhook_deliveries SET state = 'failed', "
-                               "last_error = 'RECEIVE_WEBHOOK_URL no longer set' WHERE state = 'pending'")
+                               "last_error = 'RECEIVE_WEBHOOK_URL no longer set' "
+                               "WHERE subscription_id = ? AND state = 'pending'", (ENV_WEBHOOK,))
     else:
         jobs.append(WebhookDispatcher(services.inbox, config.receive_webhook_url,
                                       secret=config.receive_webhook_secret, timeout=config.webhook_timeout,
-                                      max_attempts=config.webhook_max_attempts))
+                                      max_attempts=config.webhook_max_attempts,
+                                      on_attempt=_webhook_observer(services)))
+    services.subscription_dispatchers = SubscriptionDispatchers(
+        services.webhooks,
+        lambda subscription: WebhookDispatcher(
+            services.inbox, subscription.url, secret=subscription.secret, timeout=config.webhook_timeout,
+            max_attempts=config.webhook_max_attempts, on_attempt=_webhook_observer(services),
+            subscription_id=subscription.id, address_check=forbidden_address, listen=False),
+    )
+    jobs.append(services.subscription_dispatchers)
     if config.auto_receive_schedule:
         jobs.append(AutoReceiveScheduler(config.auto_receive_schedule, lambda: scheduled_receive(services)))
     return jobs
+
+
+def _webhook_observer(services: Services) -> Any:
+    return services.metrics.observe_webhook_attempt if services.metrics is not None else None
 
 
 def scheduled_receive(services: Services) -> None:
@@ -143,6 +204,16 @@ def scheduled_receive(services: Services) -> None:
         lambda account: services.receiver.receive_account(account, receive_options),
         log,
     )
+
+
+def _docs_redirects(app: flask.Flask) -> None:
+    # A browser pointed at the service (or at /swagger/) lands on the API documentation.
+    @open_route
+    def to_swagger_ui() -> flask.Response:
+        return flask.redirect("/swagger/index.html", code=302)
+
+    for path, name in (("/", "root_redirect"), ("/swagger/", "swagger_redirect")):
+        app.add_url_rule(path, name, to_swagger_ui, methods=["GET"])
 
 
 def _unescape_number(endpoint: str | None, values: dict[str, Any] | None) -> None:

@@ -11,10 +11,12 @@ from typing import Any
 import flask
 
 from signal_api.config import Config
-from signal_api.receive_hub import ReceiveHub
-from signal_api.receiver import Receiver
+from signal_api.receive.hub import ReceiveHub
+from signal_api.receive.receiver import Receiver
+from signal_api.receive.reserve import FILE_NAME as RESERVE_FILE, KeptReserve
 from signal_api.signalcli import SignalBackend
 from signal_api.storage.inbox import Inbox
+from signal_api.storage.webhook_subscriptions import SubscriptionStore
 
 EXTENSION_KEY = "signal_api"
 
@@ -28,15 +30,23 @@ class Services:
     inbox: Inbox
     hub: ReceiveHub
     receiver: Receiver
+    webhooks: SubscriptionStore
     background: list[Any] = field(default_factory=list)
+    #: The subscriptions' workers (signal_api.receive.webhooks.SubscriptionDispatchers) once started.
+    subscription_dispatchers: Any = None
     started: bool = False
+    #: The app's metrics (signal_api.observability.metrics.Metrics), set when the app is built.
+    metrics: Any = None
 
     @classmethod
     def build(cls, config: Config, backend: SignalBackend) -> Services:
         """Wire backend -> inbox -> subscribers (nothing is started)."""
         inbox = Inbox(config.database_path, track_webhook_deliveries=bool(config.receive_webhook_url))
         hub = ReceiveHub(config.ws_queue_size)
-        return cls(config=config, backend=backend, inbox=inbox, hub=hub, receiver=Receiver(backend, inbox, hub))
+        reserve = KeptReserve(config.data_dir / RESERVE_FILE, config.kept_reserve_bytes)
+        receiver = Receiver(backend, inbox, hub, kept_limit=config.kept_messages_max, reserve=reserve)
+        return cls(config=config, backend=backend, inbox=inbox, hub=hub, receiver=receiver,
+                   webhooks=SubscriptionStore(inbox))
 
 
 def get_services(app: flask.Flask | None = None) -> Services:

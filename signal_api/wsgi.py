@@ -3,11 +3,21 @@
 Imported by the already gevent-patched worker; builds the app from the environment and starts
 its background work.
 """
-from signal_api.app import create_app, start_background
-from signal_api.config import Config
-from signal_api.logs import configure_logging
+import logging
+import sys
 
-config = Config.from_env()
-configure_logging(config.log_level)
-app = create_app(config)
-start_background(app)
+from signal_api.app import create_app, start_background
+from signal_api.config import Config, ConfigError
+from signal_api.observability.logs import configure_logging
+
+try:
+    config = Config.from_env()
+    configure_logging(config.log_level, config.log_format)
+    app = create_app(config)
+    start_background(app)
+except ConfigError as exc:
+    # A clear line naming the variable instead of a traceback; gunicorn's boot-error exit code
+    # (3) makes the master stop instead of starting the worker again and again.
+    for problem in getattr(exc, "problems", [exc]):
+        logging.getLogger("signal_api").critical("cannot start: %s", problem)
+    sys.exit(3)

@@ -81,3 +81,21 @@ def running_server(mode: str, root: Path, **extra: str) -> Iterator[ServerProces
     finally:
         output = server.stop()
     assert "Traceback" not in output, output
+
+
+def malformed_account_error(mode: str, *, opens_account: bool = False) -> str:
+    """signal-cli's words for a number that can name no account: the CLI's, or the daemon's lookup.
+
+    ``opens_account``: for register, verify and deleteLocalAccountData, which the daemon checks first.
+    """
+    if mode.startswith("json-rpc"):
+        return "Method requires valid account parameter" if opens_account else "Specified account does not exist"
+    return "Invalid account (phone number), make sure you include the country code."
+
+
+def unknown_account_error(mode: str, number: str) -> str:
+    """signal-cli's words for an account it does not have, passed on as the original does.
+
+    The CLI says the account is not registered; the daemon (json-rpc modes) does not name it.
+    """
+    return "Specified account does not exist" if mode.startswith("json-rpc") else f"User {number} is not registered."

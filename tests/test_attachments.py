@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from signal_api.attachments import (
+from signal_api.translate.attachments import (
     AttachmentDir,
     AttachmentError,
     DecodedAttachment,
@@ -125,7 +125,7 @@ def test_non_zero_trailing_bits_are_accepted_like_go() -> None:
 
 
 def test_fast_and_slow_decoders_agree() -> None:
-    from signal_api import attachments
+    from signal_api.translate import attachments
 
     rng = random.Random(1234)
     for _ in range(5000):

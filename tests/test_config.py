@@ -58,7 +58,18 @@ def test_every_mode_allows_every_feature():
     ("SIGNAL_CLI_JSON_RPC_ADDRESS", "localhost:7583"),
     ("SEND_RESPONSE_FORMAT", "list"),
     ("SIGNAL_CLI_BINARY", "'unbalanced"),
+    ("SIGNAL_API_MAX_CONCURRENT_LINKS", "0"),
+    ("SIGNAL_API_MAX_CONCURRENT_LINKS", "many"),
+    ("SIGNAL_API_KEPT_MESSAGES_MAX", "0"),
+    ("SIGNAL_API_KEPT_MESSAGES_MAX", "many"),
+    ("SIGNAL_API_MAX_RECIPIENTS", "many"),
+    ("SIGNAL_API_MAX_RECIPIENTS", "0"),
+    ("SIGNAL_API_MAX_MENTIONS", "-1"),
+    ("SIGNAL_API_MAX_ATTACHMENTS", "1.5"),
+    ("SIGNAL_API_MAX_ATTACHMENT_BYTES", "0"),
 ])
+
+
 def test_a_bad_value_names_its_variable(variable, value):
     with pytest.raises(ConfigError) as caught:
         Config.from_env({variable: value})
@@ -74,3 +85,23 @@ def test_use_native_together_with_mode_is_refused():
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:7583", "unix:/run/signal-cli/socket"])
 def test_json_rpc_address_forms(address):
     assert Config.from_env({"SIGNAL_CLI_JSON_RPC_ADDRESS": address}).json_rpc_address == address
+
+
+def test_concurrent_links_are_bounded_by_default():
+    assert Config.from_env({}).max_concurrent_links == 3
+    assert Config.from_env({"SIGNAL_API_MAX_CONCURRENT_LINKS": "10"}).max_concurrent_links == 10
+
+
+def test_the_kept_messages_limit_has_a_default_and_can_be_set():
+    assert Config.from_env({}).kept_messages_max == 2000
+    assert Config.from_env({"SIGNAL_API_KEPT_MESSAGES_MAX": "50"}).kept_messages_max == 50
+
+
+def test_send_limits_have_sane_defaults_and_can_be_set():
+    config = Config.from_env({})
+    assert (config.max_recipients, config.max_mentions, config.max_attachments, config.max_attachment_bytes) == (
+        100, 100, 32, 100 * 1024 * 1024)
+    config = Config.from_env({"SIGNAL_API_MAX_RECIPIENTS": "5", "SIGNAL_API_MAX_MENTIONS": "0",
+                              "SIGNAL_API_MAX_ATTACHMENTS": "2", "SIGNAL_API_MAX_ATTACHMENT_BYTES": "1024"})
+    assert (config.max_recipients, config.max_mentions, config.max_attachments, config.max_attachment_bytes) == (
+        5, 0, 2, 1024)

@@ -5,11 +5,12 @@ import base64
 
 import pytest
 
-from signal_api.identifiers import (
+from signal_api.translate.identifiers import (
     IdentifierError,
     Recipient,
     RecipientKind,
     RecipientSet,
+    check_recipient_text,
     classify_recipient,
     classify_recipients,
     group_id_to_internal,
@@ -137,14 +138,22 @@ def test_group_id_to_internal_accepts_both_forms(given: str, internal: str) -> N
         "group.!!!",
         "not base64",
         REST[:-1],
-        "group." + base64.b64encode(b"hello").decode(),
         base64.b64encode(bytes(20)).decode(),
+        "group." + base64.b64encode(b"\xff\xfe").decode(),
+        "group." + base64.b64encode(b"ab\ncd").decode(),
+        "group." + base64.b64encode(b"ab\x00").decode(),
     ],
 )
 def test_group_id_to_internal_rejects(value: str) -> None:
     with pytest.raises(IdentifierError) as info:
         group_id_to_internal(value)
     assert str(info.value) == "Invalid group id"
+
+
+@pytest.mark.parametrize("text", ["hello", "foo", "Zm9vYmFy", "not a group"])
+def test_group_id_to_internal_leaves_a_decoded_text_to_signal_cli(text: str) -> None:
+    # As the original: decoded once, then signal-cli judges it (and says why it is no group id).
+    assert group_id_to_internal("group." + base64.b64encode(text.encode()).decode()) == text
 
 
 # ---- single recipient ------------------------------------------------------------------
@@ -284,3 +293,12 @@ def test_unescape_path_segment_rejects(segment: str) -> None:
     with pytest.raises(IdentifierError) as info:
         unescape_path_segment(segment)
     assert str(info.value) == "Couldn't process request - malformed number"
+
+
+def test_an_internal_group_id_starting_with_a_plus_is_no_malformed_number() -> None:
+    # One group id in 64 starts with "+" (seen as a flaky reaction test); it is a group, not a number.
+    internal = "+" + base64.b64encode(bytes(32)).decode()[1:]
+    assert check_recipient_text(internal, "recipient") == internal
+    assert classify_recipient(internal) == Recipient(RecipientKind.GROUP, internal)
+    with pytest.raises(IdentifierError):
+        check_recipient_text("+49abc", "recipient")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from signal_api.retention import RetentionJob
+from signal_api.receive.retention import RetentionJob
 from signal_api.storage.inbox import Inbox
 from tests.test_webhooks import A, B, message, wait_until
 
@@ -26,7 +26,7 @@ def test_old_messages_are_removed_and_recent_ones_kept(tmp_path, caplog):
     inbox.store([message(A, "recent")])
     job = RetentionJob(inbox, max_age_seconds=DAY, max_per_account=100)
 
-    with caplog.at_level(logging.INFO, logger="signal_api.retention"):
+    with caplog.at_level(logging.INFO, logger="signal_api.receive.retention"):
         assert job.run_once() == 2
     assert "removed 2" in caplog.text
     assert texts(inbox.after(A, 0)) == ["recent"]

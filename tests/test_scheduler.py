@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from signal_api.scheduler import AutoReceiveScheduler, receive_all_accounts
+from signal_api.receive.scheduler import AutoReceiveScheduler, receive_all_accounts
 
 log = logging.getLogger("test-scheduler")
 

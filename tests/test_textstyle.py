@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from signal_api.textstyle import StyledText, parse_styled_text, utf16_len
+from signal_api.translate.textstyle import StyledText, parse_styled_text, utf16_len
 
 
 @pytest.mark.parametrize(

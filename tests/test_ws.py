@@ -127,16 +127,34 @@ def test_a_bad_since_gets_an_error_frame(make_live):
 
 def raw_websocket(port, path):
     """A WebSocket client that completes the handshake and then never reads again."""
+    return raw_handshake(port, path)[0]
+
+
+def raw_handshake(port, path, extra_headers=""):
+    """Open a WebSocket by hand; the socket and the server's handshake answer."""
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     key = base64.b64encode(os.urandom(16)).decode()
     sock.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+                  f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{extra_headers}\r\n").encode())
     response = b""
     while b"\r\n\r\n" not in response:
         response += sock.recv(1)
     assert b" 101 " in response.split(b"\r\n")[0]
-    return sock
+    return sock, response.decode("latin-1").lower()
+
+
+DEFLATE_OFFER = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+
+
+def test_compression_is_off_unless_the_operator_turns_it_on(make_live):
+    plain, compressing = make_live("normal"), make_live("normal", SIGNAL_API_WS_COMPRESSION="true")
+    sock, answer = raw_handshake(plain.port, f"/v1/receive/{B}", DEFLATE_OFFER)
+    sock.close()
+    assert "sec-websocket-extensions" not in answer
+    sock, answer = raw_handshake(compressing.port, f"/v1/receive/{B}", DEFLATE_OFFER)
+    sock.close()
+    assert "sec-websocket-extensions: permessage-deflate" in answer
 
 
 def test_a_client_that_never_reads_delays_no_one_and_is_dropped(make_live):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from signal_api.api import accounts, attachments, contacts, devices, general, groups, identities, message_actions, messages, polls, profiles, reactions, receipts, search, sticker_packs
+from signal_api.api import accounts, attachments, contacts, devices, general, groups, identities, message_actions, messages, polls, profiles, reactions, receipts, search, sticker_packs, webhooks
 
-BLUEPRINTS = (general.blp, devices.blp, accounts.blp, messages.blp, groups.blp, reactions.blp, receipts.blp, message_actions.blp, polls.blp, contacts.blp, profiles.blp, identities.blp, search.blp, sticker_packs.blp, attachments.blp)
+BLUEPRINTS = (general.blp, devices.blp, accounts.blp, messages.blp, groups.blp, reactions.blp, receipts.blp, message_actions.blp, polls.blp, contacts.blp, profiles.blp, identities.blp, search.blp, sticker_packs.blp, attachments.blp, webhooks.blp)
 
 
 def register_all(api: Api) -> None:

@@ -1,13 +1,16 @@
-"""Accounts: the numbers this service can act for, and their settings, username and PIN."""
+"""Accounts: the numbers this service can act for, and their settings, configuration, username and PIN."""
 from __future__ import annotations
 
 import flask
 from flask_smorest import abort
 
+from signal_api.access.accounts import ListedAccounts, visible_accounts
+from signal_api.access.scopes import scope
 from signal_api.api.responses import empty
 from signal_api.extensions import SignalBlueprint
-from signal_api.problems import RequestError
+from signal_api.errors.request import RequestError
 from signal_api.schemas.accounts import (
+    AccountConfigurationSchema,
     AccountSettingsSchema,
     RateLimitChallengeSchema,
     SetPinSchema,
@@ -15,21 +18,22 @@ from signal_api.schemas.accounts import (
     UsernameSchema,
 )
 from signal_api.services import get_services
-from signal_api.signalcli.errors import BackendTimeoutError, BackendUnavailableError, SignalCliError
+from signal_api.errors.backend import BackendTimeoutError, BackendUnavailableError, SignalCliError
 
 blp = SignalBlueprint("Accounts", __name__, description="List and manage accounts")
 
 
 @blp.route("/v1/accounts", methods=["GET"])
+@scope("admin", account=ListedAccounts())
 @blp.response(200, {"type": "array", "items": {"type": "string"}})
 @blp.alt_response(500, description="signal-cli could not list the accounts (the original's answer)")
 def list_accounts():
     """List all accounts
 
-    Lists all of the accounts linked or registered.
+    Lists all of the accounts linked or registered (with a token limited to some accounts: those).
     """
     try:
-        return flask.jsonify(get_services().backend.list_accounts())
+        return flask.jsonify(visible_accounts(get_services().backend.list_accounts()))
     except (BackendUnavailableError, BackendTimeoutError):
         raise  # 503 / 504 say more than the original's 500
     except SignalCliError as exc:
@@ -37,6 +41,7 @@ def list_accounts():
 
 
 @blp.route("/v1/accounts/<number>/rate-limit-challenge", methods=["POST"])
+@scope("admin")
 @blp.arguments(RateLimitChallengeSchema)
 @blp.response(204)
 def submit_rate_limit_challenge(body, number):
@@ -45,16 +50,13 @@ def submit_rate_limit_challenge(body, number):
     Take the challenge token from a 429 answer of a send and a captcha solved at
     https://signalcaptchas.org/challenge/generate.html.
     """
-    if not body.get("challenge_token"):
-        raise RequestError("Couldn't process request - challenge token missing")
-    if not body.get("captcha"):
-        raise RequestError("Couldn't process request - captcha missing")
     params = {"challenge": body["challenge_token"], "captcha": body["captcha"]}
     get_services().backend.call("submitRateLimitChallenge", params, account=number)
     return None
 
 
 @blp.route("/v1/accounts/<number>/settings", methods=["PUT"])
+@scope("admin")
 @blp.arguments(AccountSettingsSchema)
 @blp.response(201)
 def update_account_settings(body, number):
@@ -71,7 +73,33 @@ def update_account_settings(body, number):
     return empty(201)
 
 
+# Request field -> signal-cli updateConfiguration param.
+_CONFIGURATION_PARAMS = {
+    "read_receipts": "readReceipts",
+    "typing_indicators": "typingIndicators",
+    "unidentified_delivery_indicators": "unidentifiedDeliveryIndicators",
+    "link_previews": "linkPreviews",
+}
+
+
+@blp.route("/v1/accounts/<number>/configuration", methods=["PUT"])
+@scope("manage")
+@blp.arguments(AccountConfigurationSchema)
+@blp.response(204)
+def update_account_configuration(body, number):
+    """Update the account's privacy configuration.
+
+    signal-cli ``updateConfiguration`` (read receipts, typing indicators, sealed-sender
+    indicators, link previews); only on the primary device. signal-cli 0.13.19 has no command to
+    read these back, so there is no GET. Not in the original.
+    """
+    params = {param: body[name] for name, param in _CONFIGURATION_PARAMS.items() if name in body}
+    get_services().backend.call("updateConfiguration", params, account=number)
+    return None
+
+
 @blp.route("/v1/accounts/<number>/username", methods=["POST"])
+@scope("admin")
 @blp.arguments(SetUsernameSchema)
 @blp.response(201, UsernameSchema)
 def set_username(body, number):
@@ -81,13 +109,14 @@ def set_username(body, number):
     (e.g. ``test.123``). Returns the new username with discriminator and the username link.
     signal-cli's own error is returned when it fails (the original hid it).
     """
-    result = get_services().backend.call("updateAccount", {"username": body["username"]}, account=number)
+    result = get_services().backend.call("updateAccount", {"username": body.get("username", "")}, account=number)
     if not isinstance(result, dict) or not result.get("username"):
         raise RequestError("Couldn't process request - invalid signal-cli response")
     return {"username": result["username"], "username_link": result.get("usernameLink") or ""}
 
 
 @blp.route("/v1/accounts/<number>/username", methods=["DELETE"])
+@scope("admin")
 @blp.response(204)
 def remove_username(number):
     """Remove a username."""
@@ -96,6 +125,7 @@ def remove_username(number):
 
 
 @blp.route("/v1/accounts/<number>/pin", methods=["POST"])
+@scope("admin")
 @blp.arguments(SetPinSchema)
 @blp.response(201)
 def set_pin(body, number):
@@ -103,11 +133,12 @@ def set_pin(body, number):
 
     Sets the registration lock PIN: registering this number again then needs it.
     """
-    get_services().backend.call("setPin", {"pin": body["pin"]}, account=number)
+    get_services().backend.call("setPin", {"pin": body.get("pin", "")}, account=number)
     return empty(201)
 
 
 @blp.route("/v1/accounts/<number>/pin", methods=["DELETE"])
+@scope("admin")
 @blp.response(204)
 def remove_pin(number):
     """Remove Pin"""

@@ -13,9 +13,11 @@ from pathlib import Path
 import flask
 from flask_smorest import abort
 
-from signal_api.attachments import sniff_mime_type
+from signal_api.access.accounts import AttachmentOwner, EveryAccount
+from signal_api.access.scopes import scope
+from signal_api.translate.attachments import served_content_type
 from signal_api.extensions import SignalBlueprint
-from signal_api.problems import RequestError
+from signal_api.errors.request import RequestError
 from signal_api.services import get_services
 
 blp = SignalBlueprint("Attachments", __name__, description="List, serve and delete received attachments")
@@ -33,13 +35,18 @@ def attachment_path(name: str) -> Path:
     if not name or name in (".", "..") or any(ch in name for ch in "/\\\0"):
         raise RequestError("Please provide a valid attachment name")
     root = attachments_dir().resolve()
-    path = (root / name).resolve()
-    if path.parent != root or not path.is_file():
+    try:
+        path = (root / name).resolve()
+        found = path.parent == root and path.is_file()
+    except OSError:  # e.g. a name longer than the file system allows: no such file
+        found = False
+    if not found:
         abort(404, message=NOT_FOUND)
     return path
 
 
 @blp.route("/v1/attachments", methods=["GET"])
+@scope("receive", account=EveryAccount())
 @blp.without_signal_cli
 @blp.response(200, {"type": "array", "items": {"type": "string"}})
 def list_attachments():
@@ -64,6 +71,7 @@ def list_attachments():
 
 
 @blp.route("/v1/attachments/<path:attachment>", methods=["GET"])
+@scope("receive", account=AttachmentOwner())
 @blp.without_signal_cli
 # The Content-Type is sniffed from the bytes: any type.
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="*/*")
@@ -79,10 +87,11 @@ def serve_attachment(attachment):
         data = path.read_bytes()
     except OSError:
         abort(500, message="Couldn't read attachment - please try again later")
-    return flask.Response(data, status=200, mimetype=sniff_mime_type(data))
+    return flask.Response(data, status=200, content_type=served_content_type(data))
 
 
 @blp.route("/v1/attachments/<path:attachment>", methods=["DELETE"])
+@scope("receive", account=AttachmentOwner())
 @blp.without_signal_cli
 @blp.response(204)
 @blp.alt_response(400, description="Invalid attachment name")

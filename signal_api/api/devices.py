@@ -1,15 +1,16 @@
 """Devices: registering, verifying and unregistering numbers, linking and linked devices."""
 from __future__ import annotations
 
-import re
-
 import flask
 from flask_smorest import abort
 
+from signal_api.access.accounts import EveryAccount
+from signal_api.access.scopes import scope
 from signal_api.api.responses import empty
 from signal_api.extensions import SignalBlueprint
-from signal_api.problems import RequestError
+from signal_api.errors.request import RequestError
 from signal_api.qrpng import QrCodeError, check_version, qr_png
+from signal_api.schemas.common import go_int_text
 from signal_api.schemas.devices import (
     AddDeviceSchema,
     DeleteLocalDataSchema,
@@ -22,7 +23,7 @@ from signal_api.schemas.devices import (
     VerifyNumberSchema,
 )
 from signal_api.services import get_services
-from signal_api.signalcli.errors import BackendTimeoutError, BackendUnavailableError, SignalCliError
+from signal_api.errors.backend import BackendTimeoutError, BackendUnavailableError, SignalCliError
 
 blp = SignalBlueprint("Devices", __name__, description="Register and link devices")
 
@@ -34,8 +35,10 @@ SMS_REFUSED_HINT = (
 
 
 @blp.route("/v1/register/<number>", methods=["POST"])
+@scope("admin")
 @blp.arguments(RegisterNumberSchema)
 @blp.response(201)
+@blp.opens_account
 def register_number(body, number):
     """Register a phone number."""
     params = {}
@@ -53,8 +56,10 @@ def register_number(body, number):
 
 
 @blp.route("/v1/register/<number>/verify/<token>", methods=["POST"])
+@scope("admin")
 @blp.arguments(VerifyNumberSchema)
 @blp.response(201)
+@blp.opens_account
 def verify_number(body, number, token):
     """Verify a registered phone number."""
     if not token.strip():
@@ -67,6 +72,7 @@ def verify_number(body, number, token):
 
 
 @blp.route("/v1/unregister/<number>", methods=["POST"])
+@scope("admin")
 @blp.arguments(UnregisterNumberSchema)
 @blp.response(204)
 def unregister_number(body, number):
@@ -90,8 +96,10 @@ def unregister_number(body, number):
 
 
 @blp.route("/v1/devices/<number>/local-data", methods=["DELETE"])
+@scope("admin")
 @blp.arguments(DeleteLocalDataSchema)
 @blp.response(204)
+@blp.opens_account
 def delete_local_account_data(body, number):
     """Delete local account data"""
     params = {"ignoreRegistered": True} if body.get("ignore_registered") else {}
@@ -99,8 +107,6 @@ def delete_local_account_data(body, number):
     return None
 
 
-# Go's strconv.Atoi / ParseInt syntax: an optional sign and decimal digits.
-_GO_INT = re.compile(r"[+-]?[0-9]+")
 DEFAULT_QRCODE_VERSION = "10"
 
 
@@ -121,6 +127,7 @@ def _start_link(device_name: str) -> str:
 
 
 @blp.route("/v1/qrcodelink", methods=["GET"])
+@scope("admin", account=EveryAccount())
 @blp.arguments(QrCodeLinkArgsSchema, location="query")
 @blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png")
 def link_device_qr_code(args):
@@ -131,10 +138,9 @@ def link_device_qr_code(args):
     new account then appears in ``GET /v1/accounts``.
     """
     device_name = _device_name(args)
-    version_text = args.get("qrcode_version", DEFAULT_QRCODE_VERSION)
-    if not _GO_INT.fullmatch(version_text):
+    version = go_int_text(args.get("qrcode_version", DEFAULT_QRCODE_VERSION))
+    if version is None:
         raise RequestError("The qrcode_version parameter needs to be an integer!")
-    version = int(version_text)
     try:
         # Checked before linking starts, so a bad version leaves no link waiting.
         check_version(version)
@@ -145,6 +151,7 @@ def link_device_qr_code(args):
 
 
 @blp.route("/v1/qrcodelink/raw", methods=["GET"])
+@scope("admin", account=EveryAccount())
 @blp.arguments(DeviceLinkArgsSchema, location="query")
 @blp.response(200, DeviceLinkUriSchema)
 def link_device_raw(args):
@@ -156,6 +163,7 @@ def link_device_raw(args):
 
 
 @blp.route("/v1/devices/<number>", methods=["GET"])
+@scope("admin")
 @blp.response(200, DeviceSchema(many=True))
 def list_devices(number):
     """List linked devices."""
@@ -173,6 +181,7 @@ def list_devices(number):
 
 
 @blp.route("/v1/devices/<number>", methods=["POST"])
+@scope("admin")
 @blp.arguments(AddDeviceSchema)
 @blp.response(204)
 def add_device(body, number):
@@ -180,15 +189,17 @@ def add_device(body, number):
 
     Only works if this is the primary device.
     """
-    get_services().backend.call("addDevice", {"uri": body["uri"]}, account=number)
+    get_services().backend.call("addDevice", {"uri": body.get("uri", "")}, account=number)
     return None
 
 
 @blp.route("/v1/devices/<number>/<deviceId>", methods=["DELETE"])
+@scope("admin")
 @blp.response(204)
 def remove_device(number, deviceId):  # noqa: N803 - the original's path parameter name
     """Remove linked device"""
-    if not _GO_INT.fullmatch(deviceId) or not -(2**63) <= int(deviceId) < 2**63:
+    device_id = go_int_text(deviceId)
+    if device_id is None:
         raise RequestError("deviceId must be numeric")
-    get_services().backend.call("removeDevice", {"deviceId": int(deviceId)}, account=number)
+    get_services().backend.call("removeDevice", {"deviceId": device_id}, account=number)
     return None

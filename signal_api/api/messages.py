@@ -3,23 +3,29 @@ from __future__ import annotations
 
 import flask
 
-from signal_api import sending
+from signal_api.access.accounts import BodyNumber
+from signal_api.access.scopes import scope
+from signal_api.translate import sending
 from signal_api.extensions import SignalBlueprint
 from signal_api.schemas.messages import SendMessageResponseSchema, SendMessageV1Schema, SendMessageV2Schema
 from signal_api.schemas.receive import HistoryArgsSchema, ReceiveArgsSchema, ReceivedMessageSchema
 from signal_api.services import get_services
 from signal_api.signalcli import ReceiveOptions
+from signal_api.access.idempotency import idempotent
 
 blp = SignalBlueprint("Messages", __name__, description="Send and receive messages")
 
 
 @blp.route("/v2/send", methods=["POST"])
+@scope("send", account=BodyNumber())
+@idempotent
 @blp.arguments(SendMessageV2Schema)
 @blp.response(201, SendMessageResponseSchema(many=True))
 def send_message_v2(body):
     """Send a signal message."""
     services = get_services()
-    message = sending.message_from_v2(body, default_text_mode=services.config.default_text_mode)
+    message = sending.message_from_v2(body, default_text_mode=services.config.default_text_mode,
+                                      limits=sending.SendLimits.from_config(services.config))
     result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
     entry = sending.response_entry(result)
     if services.config.send_response_format == "object":
@@ -30,18 +36,21 @@ def send_message_v2(body):
 
 
 @blp.route("/v1/send", methods=["POST"])
+@scope("send", account=BodyNumber())
+@idempotent
 @blp.arguments(SendMessageV1Schema)
 @blp.response(201, SendMessageResponseSchema)
 @blp.doc(deprecated=True)
 def send_message_v1(body):
     """Send a signal message (deprecated: use /v2/send)."""
     services = get_services()
-    message = sending.message_from_v1(body)
+    message = sending.message_from_v1(body, limits=sending.SendLimits.from_config(services.config))
     result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
     return sending.response_entry(result)
 
 
 @blp.route("/v1/receive/<number>", methods=["GET"])
+@scope("receive")
 @blp.arguments(ReceiveArgsSchema, location="query")
 @blp.response(200, ReceivedMessageSchema(many=True))
 def receive_messages(args, number):
@@ -55,6 +64,7 @@ def receive_messages(args, number):
 
 
 @blp.route("/v1/messages/<number>", methods=["GET"])
+@scope("receive")
 @blp.without_signal_cli
 @blp.arguments(HistoryArgsSchema, location="query")
 @blp.response(200, ReceivedMessageSchema(many=True))

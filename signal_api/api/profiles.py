@@ -1,18 +1,17 @@
 """Profiles: the account's own name, about text and avatar."""
 from __future__ import annotations
 
-from signal_api.attachments import AttachmentDir, AttachmentError, DecodedAttachment, decode_std_base64
+from signal_api.access.scopes import scope
+from signal_api.translate.attachments import AttachmentDir, decode_avatar
 from signal_api.extensions import SignalBlueprint
-from signal_api.problems import RequestError
 from signal_api.schemas.profiles import UpdateProfileSchema
 from signal_api.services import get_services
 
 blp = SignalBlueprint("Profiles", __name__, description="Update the account's profile")
 
-AVATAR_UNDECODABLE = "Couldn't decode base64 encoded avatar"
-
 
 @blp.route("/v1/profiles/<number>", methods=["PUT"])
+@scope("manage")
 @blp.arguments(UpdateProfileSchema)
 @blp.response(204)
 def update_profile(body, number):
@@ -31,11 +30,8 @@ def update_profile(body, number):
     if not avatar:
         services.backend.call("updateProfile", params, account=number)
         return None
-    try:
-        data = decode_std_base64(avatar)
-    except AttachmentError:
-        raise RequestError(AVATAR_UNDECODABLE) from None
+    data = decode_avatar(avatar)
     with AttachmentDir(services.config.data_dir / "tmp") as tmp:
-        params["avatar"] = tmp.write(DecodedAttachment(data=data, filename=None, mime_type=None))
+        params["avatar"] = tmp.write(data)
         services.backend.call("updateProfile", params, account=number)
     return None

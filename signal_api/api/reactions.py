@@ -1,9 +1,11 @@
 """Reactions: send and remove an emoji reaction to a message."""
 from __future__ import annotations
 
-from signal_api.actions import direct_recipient_params, require, send_action
+from signal_api.access.scopes import scope
+from signal_api.translate.actions import direct_recipient_params, send_action
 from signal_api.extensions import SignalBlueprint
-from signal_api.schemas.reactions import ReactionSchema
+from signal_api.schemas.reactions import ReactionSchema, RemoveReactionSchema
+from signal_api.access.idempotency import idempotent
 
 blp = SignalBlueprint("Reactions", __name__, description="React to messages")
 
@@ -11,6 +13,8 @@ DEFAULT_REACTION = "👍"
 
 
 @blp.route("/v1/reactions/<number>", methods=["POST"])
+@scope("send")
+@idempotent
 @blp.arguments(ReactionSchema)
 @blp.response(204)
 def send_reaction(body, number):
@@ -18,19 +22,19 @@ def send_reaction(body, number):
 
     React to a message
     """
-    require(body, "recipient", "reaction", "target_author", "timestamp")
     _react(number, body, body["reaction"], remove=False)
 
 
 @blp.route("/v1/reactions/<number>", methods=["DELETE"])
-@blp.arguments(ReactionSchema)
+@scope("send")
+@idempotent
+@blp.arguments(RemoveReactionSchema)
 @blp.response(204)
 def remove_reaction(body, number):
     """Remove a reaction.
 
     Remove a reaction
     """
-    require(body, "recipient", "target_author", "timestamp")
     _react(number, body, body.get("reaction") or DEFAULT_REACTION, remove=True)
 
 

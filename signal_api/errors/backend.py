@@ -1,19 +1,70 @@
 """Typed signal-cli failures, shared by the subprocess runner and the JSON-RPC client.
 
 signal-cli reports a failure as an exit code (CLI) or a JSON-RPC error code; both map onto the
-same classes here, so callers never parse texts. Only ``signal_api.errors`` turns them into HTTP.
+same classes here, so callers never parse texts. Only ``signal_api.errors.http`` turns them into HTTP.
+
+An error's ``message`` is what a client reads, so it is cut down to signal-cli's message line at
+construction (:func:`client_message`): never a traceback, parser usage text or a path of this
+machine. Callers log the full text themselves, at debug level.
 """
 from __future__ import annotations
 
+import functools
+import os
+import re
 from typing import Any
 
 UNTRUSTED_MESSAGE = "Unable to complete request due to untrusted recipient keys"
+# What a client reads instead of signal-cli's argument parser output (usage, "unrecognized
+# arguments: ..."): the command line is the service's, not the client's.
+PARSER_REFUSED = "signal-cli refused the arguments of this request"
+NO_MESSAGE = "signal-cli failed without a message"
+
+# signal-cli's log lines: "WARN  Logger - text" (default) or "2026-…Z [thread] WARN logger - text" (-v).
+LOG_LINE = re.compile(r"^(?:\S+ \[[^\]]*\] )?(TRACE|DEBUG|INFO|WARN|ERROR)\s+\S+ - ")
+_PARSER_LINE = re.compile(r"^(?:usage: |signal-cli: error: )")
+# Java stack frames and causes, Python traceback headers and frames (both indent their frames).
+_TRACE_LINE = re.compile(r"^(?:\s|Caused by: |Suppressed: |Traceback \(most recent call last\)|"
+                         r"During handling of the above exception|The above exception was the direct cause)")
+_PATH = re.compile(r"(?<![\w/.~])/([^\s/'\"(),;:]+)((?:/[^\s/'\"(),;:]*)+)")
+
+
+def client_message(text: str) -> str:
+    """The line of signal-cli's error output a client may read.
+
+    That is the first line that is not a log line or part of a traceback; argument parser output
+    becomes :data:`PARSER_REFUSED`; a path of this machine (one under a top-level directory
+    that exists here) is shown by its last component only. Other text is kept byte for byte.
+    """
+    lines = [line.rstrip() for line in str(text).splitlines()]
+    lines = [line for line in lines if line.strip() and not LOG_LINE.match(line)]
+    if any(_PARSER_LINE.match(line) for line in lines):
+        return PARSER_REFUSED
+    for line in lines:
+        if not _TRACE_LINE.match(line):
+            return _PATH.sub(_last_component, line)
+    return ""
+
+
+def _last_component(match: re.Match[str]) -> str:
+    if match.group(1) not in _top_level_directories():
+        return match.group(0)  # e.g. a base64 group id that happens to start with "/"
+    return match.group(0).rstrip("/").rsplit("/", 1)[-1] or match.group(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _top_level_directories() -> frozenset[str]:
+    try:
+        return frozenset(os.listdir("/"))
+    except OSError:
+        return frozenset()
 
 
 class SignalCliError(Exception):
     """Base class: signal-cli could not do what was asked."""
 
     def __init__(self, message: str, *, response: Any = None) -> None:
+        message = client_message(message) or NO_MESSAGE
         super().__init__(message)
         self.message = message
         # The result signal-cli printed before failing (send-like commands), if any.
@@ -52,6 +103,11 @@ class CaptchaRejectedError(SignalCliError):
 
 class InvalidRequestError(SignalCliError):
     """JSON-RPC -32600/-32601/-32602/-32700: the daemon refused the request's shape or account."""
+
+    def __init__(self, message: str, *, code: int = -32600, response: Any = None) -> None:
+        super().__init__(message, response=response)
+        #: The JSON-RPC code signal-cli answered (or would answer), for clients of its own protocol.
+        self.code = code
 
 
 class BackendUnavailableError(SignalCliError):
@@ -96,7 +152,7 @@ def from_jsonrpc_error(error: Any) -> SignalCliError:
     data = error.get("data")
     response = data.get("response") if isinstance(data, dict) else None
     if isinstance(code, int) and -32700 <= code <= -32600 and code != -32603:
-        return InvalidRequestError(message)
+        return InvalidRequestError(message, code=code)
     cls = _BY_RPC_CODE.get(code if isinstance(code, int) else 0, UserError)
     return _build(cls, message, response)
 

@@ -1,10 +1,12 @@
 """Receiving without loss: the path from signal-cli to the inbox, and from the inbox to clients.
 
-Every message the backend hands over is stored first (``Inbox.store``), then published to live
-subscribers. Clients read from the inbox: ``GET /v1/receive`` takes each message once, WebSocket
-clients get every message live and may replay from a cursor. When the backend does not push
+Every message the backend hands over is stored first (through the :class:`Intake`, which keeps
+it in memory while the inbox cannot be written), then published to live subscribers. Clients
+read from the inbox: ``GET /v1/receive`` takes each message once, WebSocket clients get every
+message live and may replay from a cursor. When the backend does not push
 messages by itself (subprocess modes), the receiver runs ``receive`` for an account: once per
-GET, and in a loop while WebSocket clients are attached to it (one loop per account).
+GET, and in a loop while WebSocket clients are attached to it (one loop per account). While
+storage fails no new ``receive`` starts, so what Signal still holds stays there.
 """
 from __future__ import annotations
 
@@ -13,15 +15,19 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from signal_api.receive_hub import ReceiveHub
+from signal_api.receive.hub import ReceiveHub
+from signal_api.receive.intake import DEFAULT_LIMIT, Intake
+from signal_api.receive.reserve import KeptReserve
 from signal_api.signalcli import ReceiveOptions, SignalBackend
-from signal_api.signalcli.errors import SignalCliError
+from signal_api.errors.backend import SignalCliError
 from signal_api.storage.inbox import HTTP_CONSUMER, Inbox, StoredMessage
 
 log = logging.getLogger(__name__)
 
 LOOP_RECEIVE_TIMEOUT = 5.0
 LOOP_ERROR_PAUSE = 5.0
+# How often a receive loop held off by failing storage looks again (and notices a stop).
+HOLD_CHECK = 1.0
 
 
 def complete_envelope(payload: dict[str, Any]) -> None:
@@ -47,10 +53,16 @@ def complete_envelope(payload: dict[str, Any]) -> None:
 class Receiver:
     """Connects the backend, the inbox and the live subscribers."""
 
-    def __init__(self, backend: SignalBackend, inbox: Inbox, hub: ReceiveHub) -> None:
+    def __init__(self, backend: SignalBackend, inbox: Inbox, hub: ReceiveHub, *,
+                 kept_limit: int = DEFAULT_LIMIT, reserve: KeptReserve | None = None) -> None:
         self.backend = backend
         self.inbox = inbox
         self.hub = hub
+        # A subprocess backend is held at the first failure: a receive still running would go on
+        # taking what Signal could keep instead. A daemon pushes anyway: it is held at the limit.
+        self.intake = Intake(inbox, limit=kept_limit if backend.pushes_messages else 1, reserve=reserve)
+        self.intake.on_hold(backend.hold_intake)
+        self.intake.on_resume(backend.resume_intake)
         self._lock = threading.Lock()
         self._receiving: dict[str, threading.Lock] = defaultdict(threading.Lock)
         self._attached: dict[str, int] = defaultdict(int)
@@ -60,10 +72,15 @@ class Receiver:
         inbox.add_listener(hub.publish)
 
     def store(self, payloads: list[dict[str, Any]]) -> None:
-        """Store messages from the backend (the inbox then publishes them)."""
+        """Store messages from the backend, or keep them until they can be (the inbox publishes them)."""
         for payload in payloads:
             complete_envelope(payload)
-        self.inbox.store(payloads)
+        self.intake.accept(payloads)
+
+    @property
+    def storage_failure(self) -> str | None:
+        """Why received messages cannot be stored now (None while they can)."""
+        return self.intake.failure
 
     def stop(self) -> None:
         """Ask the receive loops to end and cancel the receives they are running."""
@@ -71,9 +88,10 @@ class Receiver:
         self.backend.cancel_polls()
 
     def join(self) -> None:
-        """Wait for the receive loops to end (after ``stop``)."""
+        """Wait for the receive loops to end, then store what is kept (after ``stop`` and the backend's)."""
         for thread in list(self._loops.values()):
             thread.join(timeout=LOOP_RECEIVE_TIMEOUT + 5)
+        self.intake.close()
 
     # GET /v1/receive
 
@@ -83,7 +101,7 @@ class Receiver:
             lock = self._receiving[account]
             # While a loop (or another GET) is already receiving for this account, wait for
             # what it stores instead of starting a second signal-cli on the same account.
-            if lock.acquire(blocking=False):
+            if self.intake.healthy and lock.acquire(blocking=False):
                 try:
                     self.backend.poll(account, options)
                 finally:
@@ -123,6 +141,8 @@ class Receiver:
     def _loop(self, account: str) -> None:
         options = ReceiveOptions(timeout=LOOP_RECEIVE_TIMEOUT)
         while self._wanted(account):
+            if not self.intake.wait_healthy(HOLD_CHECK):
+                continue
             try:
                 with self._receiving[account]:
                     self.backend.poll(account, options)
@@ -139,5 +159,8 @@ class Receiver:
         """Fetch ``account``'s messages into the inbox now (scheduled receive)."""
         if self.backend.pushes_messages:
             return 0  # the daemon receives continuously
+        if not self.intake.healthy:
+            log.warning("scheduled receive for %s held off: %s", account, self.intake.failure)
+            return 0
         with self._receiving[account]:
             return self.backend.poll(account, options)

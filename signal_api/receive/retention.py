@@ -2,12 +2,14 @@
 
 The original stores nothing, so it needs no retention; our inbox would otherwise grow forever.
 Messages a webhook still has to deliver are kept whatever their age (``Inbox.prune``).
+Expired Idempotency-Keys go in the same run.
 """
 from __future__ import annotations
 
 import logging
 
-from signal_api.scheduler import BackgroundLoop
+from signal_api.receive.scheduler import BackgroundLoop
+from signal_api.storage.idempotency import IdempotencyStore
 from signal_api.storage.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ class RetentionJob:
             log.info("retention removed %d stored messages", removed)
         else:
             log.debug("retention: nothing to remove")
+        expired_keys = IdempotencyStore(self.inbox).prune()
+        if expired_keys:
+            log.info("retention removed %d expired idempotency keys", expired_keys)
         return removed
 
     def start(self) -> None:

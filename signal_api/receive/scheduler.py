@@ -46,6 +46,7 @@ class BackgroundLoop:
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopped: threading.Thread | None = None  # stopped, not joined yet
 
     @property
     def stopping(self) -> bool:
@@ -65,11 +66,18 @@ class BackgroundLoop:
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
-        """Ask the loop to end and wait (bounded) for the current step to finish."""
+    def stop(self, *, wait: bool = True) -> None:
+        """Ask the loop to end and, with ``wait``, :meth:`join` it."""
         self._stopping.set()
         self._wakeup.set()
-        thread, self._thread = self._thread, None
+        if self._thread is not None:
+            self._stopped, self._thread = self._thread, None
+        if wait:
+            self.join()
+
+    def join(self) -> None:
+        """Wait (bounded) for the step of a stopped loop to finish."""
+        thread, self._stopped = self._stopped, None
         if thread is None or thread is threading.current_thread():
             return
         thread.join(self._join_timeout)

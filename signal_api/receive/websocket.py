@@ -7,6 +7,8 @@ below the last cursor sent are skipped). Without ``?since`` the replay is what n
 API has taken yet (so a bot that was down gets what arrived meanwhile), and what the socket sends
 counts as taken; with ``?since=<cursor>`` it is everything after that cursor. A client too slow to
 keep its queue from filling is closed with code 1013 and a reason telling it where to resume.
+When the server stops, every socket is closed with 1001 (going away), so it need not wait for
+them to end by themselves.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
+from signal_api.access.scopes import scope
 from signal_api.services import get_services
 from signal_api.storage.inbox import HTTP_CONSUMER, Inbox, StoredMessage
 
@@ -28,23 +31,38 @@ bp = flask.Blueprint("receive_ws", __name__)
 
 REPLAY_PAGE = 500
 TRY_AGAIN_LATER = 1013
+GOING_AWAY = 1001
 IDLE_WAIT = 1.0
 REFUSAL_LINGER = 2.0
 
 
 def send_frame(ws, payload: dict) -> None:  # noqa: ANN001
-    """Send one JSON text frame, completely.
+    """Send one JSON text frame, completely."""
+    send_text(ws, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+
+def send_text(ws, text: str) -> None:  # noqa: ANN001
+    """Send one text frame, completely.
 
     simple_websocket's own ``send`` makes a single ``socket.send`` call, which may write only
     part of a large frame on a cooperative (gevent) socket; ``sendall`` never does.
     """
     if not ws.connected:
         raise ConnectionClosed(ws.close_reason, ws.close_message)
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     ws.sock.sendall(ws.ws.send(TextMessage(data=text)))
 
 
+@bp.before_request
+def _without_compression_unless_configured() -> None:
+    # simple_websocket accepts permessage-deflate whenever a client offers it: per socket it keeps
+    # ~114 kB of zlib state and compresses each frame again. Unless the operator wants it, the
+    # offer is not seen, so the handshake agrees on plain frames (every client supports those).
+    if not get_services().config.ws_compression:
+        flask.request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
 @sock.route("/v1/receive/<number>", bp=bp)
+@scope("receive")
 def receive_socket(ws, number: str) -> None:  # noqa: ANN001
     """Stream the account's messages to a WebSocket client."""
     services = get_services()
@@ -66,6 +84,9 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
     try:
         last = _replay(ws, inbox, number, last, takes=takes)
         while ws.connected:
+            if subscription.closed:
+                ws.close(reason=GOING_AWAY, message="server shutting down")
+                return
             if subscription.overflowed:
                 ws.close(reason=TRY_AGAIN_LATER, message=f"too slow: reconnect with ?since={last}")
                 return
@@ -102,6 +123,6 @@ def _replay(ws, inbox: Inbox, number: str, since: int, *, takes: bool) -> int:  
 
 
 def _deliver(ws, inbox: Inbox, message: StoredMessage, *, takes: bool) -> None:  # noqa: ANN001
-    send_frame(ws, message.frame())
+    send_text(ws, message.frame_text)  # one StoredMessage is published to every socket
     if takes:
         inbox.mark_taken(HTTP_CONSUMER, message.account, message.cursor)

@@ -1,31 +1,46 @@
-"""Schemas of the Accounts area: rate-limit challenge, settings, username, PIN."""
+"""Schemas of the Accounts area: rate-limit challenge, settings, configuration, username, PIN."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import LenientSchema
+from signal_api.schemas.common import JsonBoolean, JsonString, RequestBody, present
 
 
-class RateLimitChallengeSchema(LenientSchema):
-    """A solved captcha for a rate-limit challenge; both are checked in the view (exact texts)."""
+class RateLimitChallengeSchema(RequestBody):
+    """A solved captcha for a rate-limit challenge."""
 
-    challenge_token = fields.String(metadata={"description": "The challenge token of the rate-limit error",
-                                              "example": "<challenge token>"})
-    captcha = fields.String(metadata={"description": "The solved captcha",
-                                      "example": "signalcaptcha://{captcha value}"})
+    challenge_token = JsonString(metadata={"description": "The challenge token of the rate-limit error",
+                                           "example": "<challenge token>"})
+    captcha = JsonString(metadata={"description": "The solved captcha",
+                                   "example": "signalcaptcha://{captcha value}"})
+
+    checks = (
+        present("challenge_token", "Couldn't process request - challenge token missing"),
+        present("captcha", "Couldn't process request - captcha missing"),
+    )
 
 
-class AccountSettingsSchema(LenientSchema):
+class AccountSettingsSchema(RequestBody):
     """Account settings to change; absent ones stay as they are."""
 
-    discoverable_by_number = fields.Boolean()
-    share_number = fields.Boolean()
+    discoverable_by_number = JsonBoolean()
+    share_number = JsonBoolean()
 
 
-class SetUsernameSchema(LenientSchema):
-    """A nickname (``test``) or a full username (``test.123``)."""
+class AccountConfigurationSchema(RequestBody):
+    """Privacy settings of the account (signal-cli ``updateConfiguration``); absent ones stay as they are."""
 
-    username = fields.String(required=True, metadata={"example": "test"})
+    read_receipts = JsonBoolean(metadata={"description": "Send read receipts"})
+    typing_indicators = JsonBoolean(metadata={"description": "Send typing indicators"})
+    unidentified_delivery_indicators = JsonBoolean(
+        metadata={"description": "Show the sealed-sender indicator on messages"})
+    link_previews = JsonBoolean(metadata={"description": "Generate link previews"})
+
+
+class SetUsernameSchema(RequestBody):
+    """A nickname (``test``) or a full username (``test.123``); signal-cli judges it."""
+
+    username = JsonString(metadata={"example": "test"})
 
 
 class UsernameSchema(Schema):
@@ -35,7 +50,7 @@ class UsernameSchema(Schema):
     username_link = fields.String(required=True)
 
 
-class SetPinSchema(LenientSchema):
-    """The registration lock PIN."""
+class SetPinSchema(RequestBody):
+    """The registration lock PIN (signal-cli judges it, an empty one included)."""
 
-    pin = fields.String(required=True)
+    pin = JsonString()

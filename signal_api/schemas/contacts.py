@@ -1,4 +1,4 @@
-"""Schemas of the Contacts area: listing, updating and syncing contacts.
+"""Schemas of the Contacts area: listing, updating, syncing, blocking contacts, message requests.
 
 Responses are built from signal-cli's ``listContacts`` JSON (signal-cli.md §6.3) by its real
 keys: the original read ``blocked``, ``messageExpiration`` and ``profileName``, which signal-cli
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, pre_dump, validate
+from marshmallow import Schema, fields, pre_dump
 
-from signal_api.schemas.common import GoString, LenientSchema
+from signal_api.schemas.common import (
+    INT32_MAX, GoString, JsonInteger, JsonString, RecipientString, RequestBody, one_of, present,
+)
 from signal_api.schemas.receive import StrictBoolean
-
-RECIPIENT_MISSING = "Couldn't process request - recipient missing"
 
 
 class GoStruct(fields.Nested):
@@ -34,18 +34,33 @@ class ContactsArgsSchema(Schema):
     )
 
 
-class UpdateContactSchema(LenientSchema):
+class UpdateContactSchema(RequestBody):
     """A contact to add or change."""
 
-    recipient = fields.String(
-        required=True,
-        validate=validate.Length(min=1, error=RECIPIENT_MISSING),
-        error_messages={"required": RECIPIENT_MISSING},
-        metadata={"description": "Phone number or UUID of the contact"},
+    recipient = RecipientString(metadata={"description": "Phone number or UUID of the contact"})
+    name = JsonString(metadata={"description": "The contact's name"})
+    # signal-cli's --expiration is a Java int.
+    expiration_in_seconds = JsonInteger(
+        minimum=0, maximum=INT32_MAX, metadata={"description": "Disappearing-messages timer; 0 turns it off"}
     )
-    name = fields.String(metadata={"description": "The contact's name"})
-    expiration_in_seconds = fields.Integer(
-        strict=True, metadata={"description": "Disappearing-messages timer; 0 turns it off"}
+
+    checks = (present("recipient"),)
+
+
+#: signal-cli's ``sendMessageRequestResponse --type`` choices.
+MESSAGE_REQUEST_RESPONSES = ("accept", "delete")
+
+
+class MessageRequestResponseSchema(RequestBody):
+    """The answer to a message request (from a contact or, on the group route, a group)."""
+
+    response = JsonString(metadata={"description": "accept or delete", "enum": list(MESSAGE_REQUEST_RESPONSES),
+                                    "example": "accept"})
+
+    checks = (
+        present("response"),
+        one_of("response", MESSAGE_REQUEST_RESPONSES,
+               "Couldn't process request - response must be accept or delete"),
     )
 
 

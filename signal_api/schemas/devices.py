@@ -3,40 +3,41 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import GoString, LenientSchema
+from signal_api.schemas.common import BodyRule, GoString, JsonBoolean, JsonString, OptionalBody, RequestBody
 
 
-class RegisterNumberSchema(LenientSchema):
-    """Optional settings of a registration."""
+class RegisterNumberSchema(OptionalBody):
+    """Optional settings of a registration (no body: the defaults)."""
 
-    use_voice = fields.Boolean(metadata={"description": "Verify by voice call instead of SMS"})
-    captcha = fields.String(metadata={"description": "signalcaptcha://... token"})
-
-
-class VerifyNumberSchema(LenientSchema):
-    """Optional settings of a verification."""
-
-    pin = fields.String(metadata={"description": "Registration lock PIN"})
+    use_voice = JsonBoolean(metadata={"description": "Verify by voice call instead of SMS"})
+    captcha = JsonString(metadata={"description": "signalcaptcha://... token"})
 
 
-class UnregisterNumberSchema(LenientSchema):
-    """What to delete besides the registration."""
+class VerifyNumberSchema(OptionalBody):
+    """Optional settings of a verification (no body: none)."""
 
-    delete_account = fields.Boolean(metadata={"description": "Delete the account on the Signal server"})
-    delete_local_data = fields.Boolean(metadata={"description": "Delete the local signal-cli data"})
-
-
-class DeleteLocalDataSchema(LenientSchema):
-    """Options of deleting an account's local data."""
-
-    ignore_registered = fields.Boolean(metadata={"description": "Delete even if the account is still registered"})
+    pin = JsonString(metadata={"description": "Registration lock PIN"})
 
 
-class AddDeviceSchema(LenientSchema):
-    """The device to link to this (primary) account."""
+class UnregisterNumberSchema(OptionalBody):
+    """What to delete besides the registration (no body: nothing)."""
 
-    uri = fields.String(required=True, metadata={"description": "sgnl://linkdevice?uuid=...&pub_key=... "
-                                                                "from the new device's QR code"})
+    delete_account = JsonBoolean(metadata={"description": "Delete the account on the Signal server"})
+    delete_local_data = JsonBoolean(metadata={"description": "Delete the local signal-cli data"})
+
+
+class DeleteLocalDataSchema(RequestBody):
+    """Options of deleting an account's local data (read only when the request announces a body)."""
+
+    body_rule = BodyRule.OPTIONAL_WITHOUT_LENGTH
+
+    ignore_registered = JsonBoolean(metadata={"description": "Delete even if the account is still registered"})
+
+
+class AddDeviceSchema(RequestBody):
+    """The device to link to this (primary) account; signal-cli judges the URI."""
+
+    uri = JsonString(metadata={"description": "sgnl://linkdevice?uuid=...&pub_key=... from the new device's QR code"})
 
 
 class QrCodeLinkArgsSchema(Schema):

@@ -1,70 +1,135 @@
 """Schemas of the group routes (``/v1/groups``)."""
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import LenientSchema
+from signal_api.errors.request import RequestError
+from signal_api.schemas.common import (
+    INT32_MAX,
+    JsonInteger,
+    JsonList,
+    JsonObject,
+    JsonString,
+    RecipientString,
+    RequestBody,
+    Timestamp,
+    present,
+)
 from signal_api.schemas.receive import StrictBoolean
 
 PERMISSION_VALUES = ["only-admins", "every-member"]
 GROUP_LINK_VALUES = ["disabled", "enabled", "enabled-with-approval"]
 
 
-class GroupPermissionsSchema(LenientSchema):
+class GroupPermissionsSchema(RequestBody):
     """Who may add members, edit the group details and send messages."""
 
-    add_members = fields.String(metadata={"enum": PERMISSION_VALUES})
-    edit_group = fields.String(metadata={"enum": PERMISSION_VALUES})
-    send_messages = fields.String(metadata={"enum": PERMISSION_VALUES})
+    add_members = JsonString(metadata={"enum": PERMISSION_VALUES})
+    edit_group = JsonString(metadata={"enum": PERMISSION_VALUES})
+    send_messages = JsonString(metadata={"enum": PERMISSION_VALUES})
 
 
-class _GroupSettingsSchema(LenientSchema):
+class _GroupSettingsSchema(RequestBody):
     """Settings shared by create and update (checked by the view, with the original's texts)."""
 
-    name = fields.String()
-    description = fields.String()
-    permissions = fields.Nested(GroupPermissionsSchema)
-    group_link = fields.String(metadata={"enum": GROUP_LINK_VALUES})
-    expiration_time = fields.Integer(strict=True, metadata={"description": "Seconds; 0 turns disappearing messages off"})
+    name = JsonString()
+    description = JsonString()
+    permissions = JsonObject(GroupPermissionsSchema)
+    group_link = JsonString(metadata={"enum": GROUP_LINK_VALUES})
+    # signal-cli's --expiration is a Java int.
+    expiration_time = JsonInteger(minimum=0, maximum=INT32_MAX,
+                                  metadata={"description": "Seconds; 0 turns disappearing messages off"})
 
 
 class CreateGroupSchema(_GroupSettingsSchema):
     """A new group: members are numbers, UUIDs or usernames."""
 
-    members = fields.List(fields.String())
+    members = JsonList(RecipientString())
 
 
 class UpdateGroupSchema(_GroupSettingsSchema):
     """Changes to a group; absent fields stay as they are."""
 
-    base64_avatar = fields.String(metadata={"description": "Raw standard base64 of the image (no data URI)"})
+    base64_avatar = JsonString(metadata={"description": "Raw standard base64 of the image (no data URI)"})
 
 
-class GroupMembersSchema(LenientSchema):
+class GroupMembersSchema(RequestBody):
     """Members to add or remove."""
 
-    members = fields.List(fields.String())
+    members = JsonList(RecipientString())
 
 
-class GroupAdminsSchema(LenientSchema):
+class AddGroupMembersSchema(GroupMembersSchema):
+    """Members to add: at least one."""
+
+    checks = (present("members", "Couldn't process request - group members missing"),)
+
+
+class GroupAdminsSchema(RequestBody):
     """Members to promote to or demote from admin."""
 
-    admins = fields.List(fields.String())
+    admins = JsonList(RecipientString())
 
 
-class PinMessageSchema(LenientSchema):
-    """The message to pin, by its author and timestamp."""
+class PinMessageSchema(RequestBody):
+    """The message to pin, by its author and timestamp (both go to signal-cli as given)."""
 
-    target_author = fields.String()
-    timestamp = fields.Integer(strict=True)
-    duration = fields.Integer(strict=True, metadata={"description": "Seconds; -1 (default) pins forever"})
+    target_author = RecipientString()
+    timestamp = Timestamp()
+    # signal-cli's --pin-duration is a Java int; -1 means forever.
+    duration = JsonInteger(minimum=-1, maximum=INT32_MAX,
+                           metadata={"description": "Seconds; -1 (default) pins forever"})
+
+    # No check that an author is given: as from the original, a missing or empty one goes to
+    # signal-cli, whose answer the client reads.
 
 
-class UnpinMessageSchema(LenientSchema):
+class UnpinMessageSchema(RequestBody):
     """The message to unpin, by its author and timestamp."""
 
-    target_author = fields.String()
-    timestamp = fields.Integer(strict=True)
+    target_author = RecipientString()
+    timestamp = Timestamp()
+
+    checks = (
+        present("target_author", "Couldn't process request - target author missing"),
+        present("timestamp"),
+    )
+
+
+# A group invite link as signal-cli 0.13.19 reads one (GroupInviteLinkUrl): scheme https or sgnl and
+# host signal.group (both in any case), no path, and the invite as url-safe base64 in the fragment.
+# Anything else signal-cli answers only after opening the account ("Link is not a signal group
+# invitation link"), or reads a query or a blank in a way no link has.
+GROUP_INVITE_LINK = re.compile(r"(?i:https|sgnl)://(?i:signal\.group)/?#[A-Za-z0-9_-]+={0,2}")
+INVALID_GROUP_LINK = ("Couldn't process request - uri: not a Signal group invite link "
+                      "(https://signal.group/#...)")
+
+
+def _group_invite_link(body: Mapping[str, Any]) -> None:
+    if not GROUP_INVITE_LINK.fullmatch(body["uri"]):
+        raise RequestError(INVALID_GROUP_LINK)
+
+
+class JoinGroupByLinkSchema(RequestBody):
+    """A group invite link, as shared by a group admin."""
+
+    uri = JsonString(metadata={"description": "The group's invite link (its invite_link)",
+                               "example": "https://signal.group/#CjQKIP..."})
+
+    checks = (present("uri"), _group_invite_link)
+
+
+class JoinedGroupSchema(Schema):
+    """The group joined by link (or asked to join, when an admin must approve)."""
+
+    id = fields.String(required=True, metadata={"description": "group.<base64 of internal_id>"})
+    internal_id = fields.String(required=True, metadata={"description": "signal-cli's id"})
+    pending_approval = fields.Boolean(
+        required=True, metadata={"description": "True: the link needs an admin's approval, the request was sent"})
 
 
 class ExpandArgsSchema(Schema):

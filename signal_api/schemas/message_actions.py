@@ -3,22 +3,24 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import LenientSchema
+from signal_api.schemas.common import RecipientString, RequestBody, Timestamp
 
 RECIPIENT_DESCRIPTION = "+E164 number, UUID, username or group.<id>"
+# No check that a recipient is given: as from the original, a missing or empty one goes to
+# signal-cli, whose answer the client reads (translate.actions.recipient_params).
 
 
-class TypingIndicatorSchema(LenientSchema):
+class TypingIndicatorSchema(RequestBody):
     """Who sees the indicator."""
 
-    recipient = fields.String(metadata={"description": RECIPIENT_DESCRIPTION})
+    recipient = RecipientString(metadata={"description": RECIPIENT_DESCRIPTION})
 
 
-class RemoteDeleteSchema(LenientSchema):
+class RemoteDeleteSchema(RequestBody):
     """The message (by its timestamp) to delete for everyone in the chat."""
 
-    recipient = fields.String(metadata={"description": RECIPIENT_DESCRIPTION})
-    timestamp = fields.Integer(strict=True, metadata={"description": "Timestamp of the message to delete"})
+    recipient = RecipientString(metadata={"description": RECIPIENT_DESCRIPTION})
+    timestamp = Timestamp(metadata={"description": "Timestamp of the message to delete"})
 
 
 class TimestampResponseSchema(Schema):

@@ -3,7 +3,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import LenientSchema
+from signal_api.schemas.common import (
+    INT32_MAX,
+    JsonBoolean,
+    JsonInteger,
+    JsonList,
+    JsonObject,
+    JsonString,
+    RecipientString,
+    RequestBody,
+    Timestamp,
+)
 
 ATTACHMENT_FORMS = [
     "<BASE64 ENCODED DATA>",
@@ -12,52 +22,56 @@ ATTACHMENT_FORMS = [
 ]
 
 
-class MentionSchema(LenientSchema):
-    """A mention: ``start`` and ``length`` in UTF-16 code units of the final text."""
+class MentionSchema(RequestBody):
+    """A mention: ``start`` and ``length`` in UTF-16 code units of the final text.
 
-    author = fields.String(required=True)
-    start = fields.Integer(required=True, strict=True)
-    length = fields.Integer(required=True, strict=True)
+    As in the original none is required (signal-cli refuses an incomplete one); the numbers
+    are Java ints for signal-cli.
+    """
+
+    author = RecipientString()
+    start = JsonInteger(minimum=0, maximum=INT32_MAX)
+    length = JsonInteger(minimum=0, maximum=INT32_MAX)
 
 
-class LinkPreviewSchema(LenientSchema):
+class LinkPreviewSchema(RequestBody):
     """A link preview; the url must start with https and appear in the message."""
 
-    url = fields.String()
-    title = fields.String()
-    description = fields.String()
-    base64_thumbnail = fields.String()
+    url = JsonString()
+    title = JsonString()
+    description = JsonString()
+    base64_thumbnail = JsonString()
 
 
-class SendMessageV2Schema(LenientSchema):
+class SendMessageV2Schema(RequestBody):
     """A message to one group, or to numbers/UUIDs, or to usernames."""
 
-    number = fields.String(metadata={"description": "The sending account"})
-    recipients = fields.List(fields.String(), metadata={"description": "+E164 numbers, UUIDs, usernames or one group.<id>"})
-    recipient = fields.String(metadata={"description": "A single recipient, added to recipients"})
-    message = fields.String()
-    base64_attachments = fields.List(fields.String(), metadata={"example": ATTACHMENT_FORMS})
-    sticker = fields.String(metadata={"description": "<packIdHex>:<stickerId>"})
-    mentions = fields.List(fields.Nested(MentionSchema))
-    quote_timestamp = fields.Integer(strict=True)
-    quote_author = fields.String()
-    quote_message = fields.String()
-    quote_mentions = fields.List(fields.Nested(MentionSchema))
-    text_mode = fields.String(metadata={"enum": ["normal", "styled"]})
-    edit_timestamp = fields.Integer(strict=True)
-    notify_self = fields.Boolean(metadata={"description": "Default true"})
-    link_preview = fields.Nested(LinkPreviewSchema)
-    view_once = fields.Boolean()
+    number = JsonString(metadata={"description": "The sending account"})
+    recipients = JsonList(RecipientString(), metadata={"description": "+E164 numbers, UUIDs, usernames or one group.<id>"})
+    recipient = RecipientString(metadata={"description": "A single recipient, added to recipients"})
+    message = JsonString()
+    base64_attachments = JsonList(JsonString(), metadata={"example": ATTACHMENT_FORMS})
+    sticker = JsonString(metadata={"description": "<packIdHex>:<stickerId>"})
+    mentions = JsonList(JsonObject(MentionSchema))
+    quote_timestamp = Timestamp()
+    quote_author = RecipientString()
+    quote_message = JsonString()
+    quote_mentions = JsonList(JsonObject(MentionSchema))
+    text_mode = JsonString(metadata={"enum": ["normal", "styled"]})
+    edit_timestamp = Timestamp()
+    notify_self = JsonBoolean(metadata={"description": "Default true"})
+    link_preview = JsonObject(LinkPreviewSchema)
+    view_once = JsonBoolean()
 
 
-class SendMessageV1Schema(LenientSchema):
+class SendMessageV1Schema(RequestBody):
     """The deprecated v1 message."""
 
-    number = fields.String()
-    recipients = fields.List(fields.String())
-    message = fields.String()
-    base64_attachment = fields.String()
-    is_group = fields.Boolean()
+    number = JsonString()
+    recipients = JsonList(RecipientString())
+    message = JsonString()
+    base64_attachment = JsonString()
+    is_group = JsonBoolean()
 
 
 class RecipientErrorSchema(Schema):

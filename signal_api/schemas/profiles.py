@@ -1,22 +1,18 @@
 """Schemas of the Profiles area."""
 from __future__ import annotations
 
-from marshmallow import fields, validate
-
-from signal_api.schemas.common import LenientSchema
+from signal_api.schemas.common import JsonString, RequestBody, present
 
 NAME_MISSING = "Couldn't process request - profile name missing"
 
 
-class UpdateProfileSchema(LenientSchema):
+class UpdateProfileSchema(RequestBody):
     """The new profile: a name, optionally an avatar and an about text."""
 
-    name = fields.String(
-        required=True,
-        validate=validate.Length(min=1, error=NAME_MISSING),
-        error_messages={"required": NAME_MISSING},
-    )
-    base64_avatar = fields.String(
+    name = JsonString()
+    base64_avatar = JsonString(
         metadata={"description": "Raw base64 image; absent keeps the current avatar, \"\" removes it"}
     )
-    about = fields.String()
+    about = JsonString()
+
+    checks = (present("name", NAME_MISSING),)

@@ -1,15 +1,21 @@
 """Schemas of sending and removing reactions."""
 from __future__ import annotations
 
-from marshmallow import fields
-
-from signal_api.schemas.common import LenientSchema
+from signal_api.schemas.common import JsonString, RecipientString, RequestBody, Timestamp, present
 
 
-class ReactionSchema(LenientSchema):
-    """A reaction to one message (removing it needs no ``reaction``: 👍 is assumed)."""
+class ReactionSchema(RequestBody):
+    """A reaction to one message."""
 
-    recipient = fields.String(metadata={"description": "+E164 number, UUID, username or group.<id> of the chat"})
-    reaction = fields.String(metadata={"example": "👍"})
-    target_author = fields.String(metadata={"description": "Number or UUID of the author of the message"})
-    timestamp = fields.Integer(strict=True, metadata={"description": "Timestamp of the message reacted to"})
+    recipient = RecipientString(metadata={"description": "+E164 number, UUID, username or group.<id> of the chat"})
+    reaction = JsonString(metadata={"example": "👍"})
+    target_author = RecipientString(metadata={"description": "Number or UUID of the author of the message"})
+    timestamp = Timestamp(metadata={"description": "Timestamp of the message reacted to"})
+
+    checks = (present("recipient"), present("reaction"), present("target_author"), present("timestamp"))
+
+
+class RemoveReactionSchema(ReactionSchema):
+    """The reaction to remove (no ``reaction`` needed: 👍 is assumed)."""
+
+    checks = (present("recipient"), present("target_author"), present("timestamp"))

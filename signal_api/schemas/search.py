@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import GoString
+from signal_api.schemas.common import GoString, RecipientString
 
 
 class SearchNumbersArgsSchema(Schema):
     """Query parameters of ``/v1/search/{number}``: each number as its own ``numbers``."""
 
-    numbers = fields.List(fields.String(), load_default=list, metadata={"description": "Numbers to check"})
+    numbers = fields.List(RecipientString(), load_default=list, metadata={"description": "Numbers to check"})
 
 
 class SearchArgsSchema(SearchNumbersArgsSchema):

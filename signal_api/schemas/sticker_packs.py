@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from signal_api.schemas.common import GoString, LenientSchema
+from signal_api.schemas.common import GoString, JsonString, RequestBody
 
 
 class StickerPackSchema(Schema):
@@ -16,10 +16,8 @@ class StickerPackSchema(Schema):
     author = GoString()
 
 
-class AddStickerPackSchema(LenientSchema):
-    """The two parts of a ``https://signal.art/addstickers/#pack_id=…&pack_key=…`` link."""
+class AddStickerPackSchema(RequestBody):
+    """The two parts of a ``https://signal.art/addstickers/#pack_id=…&pack_key=…`` link (signal-cli judges them)."""
 
-    pack_id = fields.String(required=True, metadata={"example": "9a32eda01a7a28574f2eb48668ae0dc4"})
-    pack_key = fields.String(
-        required=True, metadata={"example": "19546e18eba0ff69dea78eb591465289d39e16f35e58389ae779d4f9455aff3a"}
-    )
+    pack_id = JsonString(metadata={"example": "9a32eda01a7a28574f2eb48668ae0dc4"})
+    pack_key = JsonString(metadata={"example": "19546e18eba0ff69dea78eb591465289d39e16f35e58389ae779d4f9455aff3a"})

@@ -7,16 +7,17 @@ the views are written once here on top of those, so neither implementation repea
 from __future__ import annotations
 
 import abc
-import logging
+import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from signal_api.signalcli.errors import UnexpectedError
-
-log = logging.getLogger(__name__)
+from signal_api.errors.backend import SignalCliError, UnexpectedError
 
 MessageHandler = Callable[[list[dict[str, Any]]], None]
+#: Told of every signal-cli call: (command, seconds, the error it raised or None).
+CallObserver = Callable[[str, float, BaseException | None], None]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,17 @@ class SendResult:
         return cls(timestamp=result["timestamp"], failures=failures)
 
 
+@dataclass(frozen=True)
+class Probe:
+    """What a quick look at signal-cli found (:meth:`SignalBackend.probe`)."""
+
+    ok: bool
+    #: What answered, or why nothing did (the error's message).
+    detail: str
+    #: The registered local accounts signal-cli listed (empty when it did not answer).
+    registered: tuple[str, ...] = ()
+
+
 class SignalBackend(abc.ABC):
     """A way to run signal-cli commands; chosen once at start-up by ``make_backend``."""
 
@@ -102,6 +114,17 @@ class SignalBackend(abc.ABC):
         #: Returns the trust mode configured for an account (``on-first-use``, ``always``,
         #: ``never``) or None; set by the app, applied by each implementation to every call.
         self.trust_mode_lookup: Callable[[str], str | None] | None = None
+        #: Set by the app (metrics): told of every ``call`` and ``poll``, whichever backend.
+        self.call_observer: CallObserver | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The one instrumentation point of every backend, present and future: each
+        # implementation's own call() and poll() are timed here, so none can forget it.
+        super().__init_subclass__(**kwargs)
+        for name, command in (("call", None), ("poll", "receive")):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, "_observed", False):
+                setattr(cls, name, _observed(method, command))
 
     def trust_mode_for(self, account: str | None) -> str | None:
         """The configured trust mode of ``account``, if any."""
@@ -116,17 +139,27 @@ class SignalBackend(abc.ABC):
         """Stop background work and release processes and sockets."""
 
     def add_message_handler(self, handler: MessageHandler) -> None:
-        """Register a callable that gets each batch of ``{"envelope", "account"}`` messages received."""
+        """Register a callable that gets each batch of ``{"envelope", "account"}`` messages received.
+
+        The handler owns the messages from then on (signal-cli has acknowledged them): it must
+        keep what it cannot store rather than raise.
+        """
         self._message_handlers.append(handler)
 
+    def hold_intake(self) -> None:
+        """Take no more messages from signal-cli until ``resume_intake`` (the kept ones reached their limit)."""
+
+    def resume_intake(self) -> None:
+        """Take messages from signal-cli again."""
+
     def _publish(self, messages: list[dict[str, Any]]) -> None:
+        # No exception is swallowed here: a handler that raised has not kept the messages, and
+        # the caller must stop taking more (the CLI stream ends its process, the JSON-RPC
+        # reader logs it loudly).
         if not messages:
             return
         for handler in list(self._message_handlers):
-            try:
-                handler(messages)
-            except Exception:  # one faulty consumer must not stop delivery to the others
-                log.exception("message handler failed")
+            handler(messages)
 
     @abc.abstractmethod
     def call(
@@ -142,6 +175,14 @@ class SignalBackend(abc.ABC):
         Raises:
             SignalCliError: a subclass naming what went wrong.
         """
+
+    def malformed_account_message(self, opens_account: bool) -> str | None:
+        """signal-cli's words for an account number that can name no account, when they are not the CLI's.
+
+        ``opens_account`` is True for the commands that open an account themselves (register,
+        verify, deleteLocalAccountData). None means the CLI's ``Invalid account (phone number)…``.
+        """
+        return None
 
     def cancel_polls(self) -> None:
         """End every ``poll`` in progress (at shutdown)."""
@@ -161,16 +202,51 @@ class SignalBackend(abc.ABC):
         """
         return 0
 
+    def probe(self, timeout: float) -> Probe:
+        """Ask signal-cli, within ``timeout`` seconds, whether it answers and which accounts are registered.
+
+        One ``listAccounts``: the cheapest call that needs a working signal-cli (or daemon) and
+        tells the registered accounts too. Never raises for signal-cli's failures: they are the answer.
+        """
+        started = time.monotonic()
+        try:
+            registered = self.list_accounts(timeout=timeout)
+        except SignalCliError as exc:
+            return Probe(False, exc.message)
+        return Probe(True, f"listAccounts answered in {time.monotonic() - started:.2f} s", tuple(registered))
+
     # Typed helpers shared by both implementations.
 
-    def list_accounts(self) -> list[str]:
+    def list_accounts(self, *, timeout: float | None = None) -> list[str]:
         """The numbers of the registered local accounts."""
-        result = self.call("listAccounts") or []
+        result = self.call("listAccounts", timeout=timeout) or []
         return [entry["number"] for entry in result if isinstance(entry, dict) and entry.get("number")]
 
     def send_message(self, account: str, params: dict[str, Any]) -> SendResult:
         """Run ``send`` and read its result."""
         return SendResult.parse(self.call("send", params, account=account))
+
+
+def _observed(method: Callable[..., Any], command: str | None) -> Callable[..., Any]:
+    """``method`` reporting each call to the backend's ``call_observer`` (``command`` or its first argument)."""
+
+    @functools.wraps(method)
+    def observed(self: SignalBackend, *args: Any, **kwargs: Any) -> Any:
+        observer = self.call_observer
+        if observer is None:
+            return method(self, *args, **kwargs)
+        name = command or (args[0] if args else kwargs.get("method", "?"))
+        started = time.perf_counter()
+        try:
+            result = method(self, *args, **kwargs)
+        except BaseException as exc:
+            observer(name, time.perf_counter() - started, exc)
+            raise
+        observer(name, time.perf_counter() - started, None)
+        return result
+
+    observed._observed = True  # type: ignore[attr-defined]
+    return observed
 
 
 def _camel(snake: str) -> str:

@@ -4,6 +4,9 @@ The daemon runs in multi-account mode on a unix socket in the service's data dir
 answers in 0.15 ms where TCP on loopback costs the real daemon 44 ms a call). It is started with
 ``--receive-mode on-connection`` so that it only takes messages from Signal while the service is
 connected to hand them over, and restarted with backoff whenever it exits.
+
+The daemon ends with the worker that started it (:mod:`signal_api.signalcli.children`), and
+:class:`DaemonLock` keeps a second one from starting on the same config dir.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from signal_api.config import JsonRpcDaemonOptions
+from signal_api.signalcli.argv import build_invocation
+from signal_api.signalcli.children import ChildRegistry, DaemonLock
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +43,24 @@ def daemon_argv(
     command: Sequence[str], config_dir: Path, socket_path: Path, options: JsonRpcDaemonOptions
 ) -> list[str]:
     """The daemon command line: global options, then ``daemon`` and its options."""
-    argv = [*command, "--config", str(config_dir), "--output", "json"]
-    if options.trust_new_identities:
-        argv += ["--trust-new-identities", options.trust_new_identities]
-    argv += ["daemon", "--socket", str(socket_path), "--receive-mode", "on-connection", "--no-receive-stdout"]
+    params: dict[str, object] = {"socket": str(socket_path), "receiveMode": "on-connection", "noReceiveStdout": True}
     for name in ("attachments", "stories", "avatars", "stickers"):
         if getattr(options, f"ignore_{name}"):
-            argv.append(f"--ignore-{name}")
-    return argv
+            params[f"ignore{name.title()}"] = True
+    return build_invocation(command, str(config_dir), "daemon", params,
+                            trust_new_identities=options.trust_new_identities).argv
 
 
 class DaemonSupervisor:
     """Keeps one daemon process running until ``stop``."""
 
-    def __init__(self, argv: Sequence[str], *, socket_path: Path, max_backoff: float = 10.0) -> None:
+    def __init__(self, argv: Sequence[str], *, socket_path: Path, max_backoff: float = 10.0,
+                 children: ChildRegistry | None = None, lock: DaemonLock | None = None) -> None:
         self.argv = list(argv)
         self.socket_path = socket_path
         self.max_backoff = max_backoff
+        self.children = children or ChildRegistry()
+        self.lock = lock
         self.starts = 0
         self._process: subprocess.Popen | None = None
         self._stopping = threading.Event()
@@ -68,8 +74,14 @@ class DaemonSupervisor:
         return process.pid if process is not None and process.poll() is None else None
 
     def start(self) -> None:
-        """Start the daemon and the thread that restarts it when it dies."""
+        """Start the daemon and the thread that restarts it when it dies.
+
+        Raises:
+            DaemonConflictError: another live process runs a daemon on the same config dir.
+        """
         if self._thread is None:
+            if self.lock is not None:
+                self.lock.acquire()
             self.socket_path.parent.mkdir(parents=True, exist_ok=True)
             self._thread = threading.Thread(target=self._watch, name="signal-cli-daemon", daemon=True)
             self._thread.start()
@@ -88,6 +100,8 @@ class DaemonSupervisor:
                 process.wait()
         if self._thread is not None:
             self._thread.join(timeout=timeout)
+        if self.lock is not None and (process is None or process.poll() is not None):
+            self.lock.release()
 
     def _watch(self) -> None:
         backoff = 0.5
@@ -101,6 +115,7 @@ class DaemonSupervisor:
                 if self._process is None:
                     break
                 code = self._process.wait()
+                self.children.forget(self._process)
                 if self._stopping.is_set():
                     break
                 log.error("signal-cli daemon exited with code %s; restarting", code)
@@ -116,12 +131,15 @@ class DaemonSupervisor:
         with self._lock:
             if self._stopping.is_set():
                 return
-            self._process = subprocess.Popen(
+            # The daemon shares the lock's descriptor: it stays locked until the daemon is gone too.
+            self._process = self.children.spawn(
                 self.argv,
+                role="daemon",
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 start_new_session=True,
+                pass_fds=(self.lock.fd,) if self.lock is not None and self.lock.fd is not None else (),
             )
             self.starts += 1
         log.info("started signal-cli daemon (pid %s) on %s", self._process.pid, self.socket_path)

@@ -5,6 +5,11 @@ so even an instant reply is matched by id; replies may arrive in any order, inte
 ``receive`` notifications. Every call has a timeout. When the connection drops, every waiting
 call fails at once and the client reconnects with exponential backoff.
 
+``pause`` ends the connection without losing what is on its way: the client closes its sending
+side and reads until the daemon closes the connection, so every notification the daemon already
+wrote is handed over. It does not reconnect (and calls fail at once) until ``resume``. A daemon
+started with ``--receive-mode on-connection`` fetches nothing from Signal while nobody is connected.
+
 Written against the stdlib ``threading``/``socket``: under gunicorn's gevent worker these are
 monkey-patched into greenlets, and tests run them as plain threads.
 """
@@ -20,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from signal_api.signalcli import errors
+from signal_api.errors import backend as errors
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +97,14 @@ class JsonRpcClient:
         connect_timeout: float = 5.0,
         connect_wait: float = 15.0,
         max_backoff: float = 2.0,
+        drain_timeout: float = 10.0,
     ) -> None:
         self.address = address
         self.call_timeout = call_timeout
         self.connect_timeout = connect_timeout
         self.connect_wait = connect_wait
         self.max_backoff = max_backoff
+        self.drain_timeout = drain_timeout
         self._on_notification = on_notification
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -105,6 +112,9 @@ class JsonRpcClient:
         self._sock: socket.socket | None = None
         self._connected = threading.Event()
         self._closed = threading.Event()
+        self._may_connect = threading.Event()
+        self._may_connect.set()
+        self._paused_reason: str | None = None
         self._thread: threading.Thread | None = None
         self.connections = 0  # how many times a connection was established (for tests and logs)
 
@@ -119,6 +129,7 @@ class JsonRpcClient:
     def close(self) -> None:
         """Stop reconnecting, close the socket and fail every waiting call."""
         self._closed.set()
+        self._may_connect.set()
         self._drop_connection(errors.BackendUnavailableError("JSON-RPC client closed"))
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -132,15 +143,59 @@ class JsonRpcClient:
         """True while a connection to the daemon is open."""
         return self._connected.is_set()
 
+    def pause(self, reason: str) -> None:
+        """Leave the daemon after reading what it already sent; calls fail with ``reason`` until ``resume``."""
+        with self._lock:
+            if self._paused_reason is not None:
+                return
+            self._paused_reason = reason
+            self._may_connect.clear()
+            sock = self._sock
+        log.warning("disconnecting from signal-cli daemon: %s", reason)
+        if sock is not None:
+            self._start_drain(sock)
+
+    def resume(self) -> None:
+        """Connect to the daemon again after ``pause``."""
+        with self._lock:
+            if self._paused_reason is None:
+                return
+            self._paused_reason = None
+        log.info("reconnecting to signal-cli daemon")
+        self._may_connect.set()
+
+    def _start_drain(self, sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        # A daemon that never closes its side must not keep the reader (and its pushes) forever.
+        timer = threading.Timer(self.drain_timeout, self._end_drain, args=(sock,))
+        timer.daemon = True
+        timer.start()
+
+    def _end_drain(self, sock: socket.socket) -> None:
+        with self._lock:
+            still_open = self._sock is sock
+        if still_open:
+            log.warning("signal-cli daemon did not close the connection within %g s; closing it", self.drain_timeout)
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     # Calls
 
     def call(self, method: str, params: dict[str, Any] | None = None, *, timeout: float | None = None) -> Any:
         """Send one request and wait for its reply; raise a typed error on failure."""
         limit = self.call_timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
+        paused = self._paused_reason
+        if paused is not None:
+            raise errors.BackendUnavailableError(paused)
         # A daemon that is (re)starting gets a grace period; one that stays away fails the call.
         if not self._connected.wait(min(limit, self.connect_wait)):
-            raise errors.BackendUnavailableError(f"signal-cli daemon at {self.address} is not reachable")
+            raise self._unreachable()
         request_id = str(uuid.uuid4())
         request: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": request_id}
         if params:
@@ -150,7 +205,7 @@ class JsonRpcClient:
         with self._lock:
             sock = self._sock
             if sock is None:
-                raise errors.BackendUnavailableError(f"signal-cli daemon at {self.address} is not reachable")
+                raise self._unreachable()
             self._waiters[request_id] = waiter
         try:
             with self._write_lock:
@@ -165,10 +220,17 @@ class JsonRpcClient:
             raise waiter.error
         reply = waiter.reply or {}
         if reply.get("error") is not None:
+            # The client reads the message line only; the operator may want all of it.
+            log.debug("signal-cli daemon answered %s with the error %s", method, reply["error"])
             raise errors.from_jsonrpc_error(reply["error"])
         return reply.get("result")
 
     # Internals
+
+    def _unreachable(self) -> errors.BackendUnavailableError:
+        # The address (a path in the service's data dir) is for the log, not for clients.
+        log.debug("signal-cli daemon at %s is not reachable", self.address)
+        return errors.BackendUnavailableError("signal-cli daemon is not reachable")
 
     def _forget(self, request_id: str) -> None:
         with self._lock:
@@ -177,6 +239,9 @@ class JsonRpcClient:
     def _run(self) -> None:
         backoff = 0.05
         while not self._closed.is_set():
+            self._may_connect.wait()
+            if self._closed.is_set():
+                break
             try:
                 sock = self.address.connect(self.connect_timeout)
             except OSError as exc:
@@ -192,10 +257,16 @@ class JsonRpcClient:
                     break
                 self._sock = sock
                 self.connections += 1
+                # pause() ran while we were connecting: the daemon may already push on this socket.
+                drain = self._paused_reason is not None
+            if drain:
+                self._start_drain(sock)
             self._connected.set()
             log.info("connected to signal-cli daemon at %s", self.address)
             reason = self._read_until_closed(sock)
-            if not self._closed.is_set():
+            if self._paused_reason is not None:
+                log.info("left signal-cli daemon at %s after reading everything it sent", self.address)
+            elif not self._closed.is_set():
                 log.warning("connection to signal-cli daemon at %s lost: %s", self.address, reason)
             self._drop_connection(errors.BackendUnavailableError(f"connection to signal-cli daemon lost: {reason}"))
 

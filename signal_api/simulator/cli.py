@@ -6,9 +6,10 @@ import argparse
 import re
 import sys
 import traceback
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from . import SIGNAL_CLI_VERSION, execution, network, output, state
+from . import SIGNAL_CLI_VERSION, execution, marker, network, output, state
 from .commands import REGISTRY, Command, Context, Opt, params_from_namespace
 from .errors import CommandError, UserError
 
@@ -26,12 +27,53 @@ KNOWN_COMMANDS = (
 
 
 class SignalArgumentParser(argparse.ArgumentParser):
-    """argparse with argparse4j's error format and exit code 1."""
+    """argparse with argparse4j's error format, exit code 1 and reading of tokens.
+
+    argparse4j (signal-cli's parser) takes every token that starts with ``-``, is longer than
+    that and is not a negative integer (ASCII digits) for an option; Python's argparse also
+    lets ``-1.5``, ``-١``, ``-5\\n`` and tokens with a blank pass as values. Those are refused
+    here as argparse4j refuses them, so a command line the simulator accepts is one the real
+    signal-cli reads the same way. Abbreviated long options are accepted, as argparse4j does.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", True)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         sys.stderr.write(f"signal-cli: error: {_translate(message)}\n")
         raise SystemExit(1)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # Python's argparse drops a "--" from an option's values (``--name=--`` gives nothing);
+        # argparse4j keeps it. "--" as the end of options is handled before parsing here.
+        return super()._get_values(action, _KeepDoubleDash(arg_strings))
+
+    def refuse_values_argparse4j_reads_as_options(self, tokens: list[str]) -> None:
+        """Exit like argparse4j when a token before ``--`` would be an unknown option there."""
+        for token in tokens:
+            if token == "--":
+                return
+            # _parse_optional is None exactly when Python's argparse takes the token for a value.
+            if is_option_like(token) and self._parse_optional(token) is None:
+                self.error(f"unrecognized arguments: '{token}'")
+
+
+class _KeepDoubleDash(list):
+    """Values in which ``--`` is a value like any other."""
+
+    def remove(self, value: Any) -> None:
+        if value != "--":
+            super().remove(value)
+
+
+_NEGATIVE_INTEGER = re.compile(r"-[0-9]+")
+
+
+def is_option_like(token: str) -> bool:
+    """argparse4j's test: does this token, standing on its own, name an option?"""
+    return len(token) > 1 and token.startswith("-") and _NEGATIVE_INTEGER.fullmatch(token) is None
 
 
 def _translate(message: str) -> str:
@@ -91,7 +133,7 @@ def _add_option(target: Any, opt: Opt) -> None:
 
 
 def build_command_parser(cmd: Command) -> SignalArgumentParser:
-    parser = SignalArgumentParser(prog=f"signal-cli {cmd.name}", description=cmd.help or None, allow_abbrev=False)
+    parser = SignalArgumentParser(prog=f"signal-cli {cmd.name}", description=cmd.help or None)
     groups: dict[str, Any] = {}
     for opt in cmd.options:
         target = parser
@@ -104,8 +146,7 @@ def build_command_parser(cmd: Command) -> SignalArgumentParser:
 
 
 def build_global_parser() -> SignalArgumentParser:
-    parser = SignalArgumentParser(prog="signal-cli", description="Commandline interface for Signal.",
-                                  allow_abbrev=False)
+    parser = SignalArgumentParser(prog="signal-cli", description="Commandline interface for Signal.")
     parser.add_argument("--version", action="version", version=f"signal-cli {SIGNAL_CLI_VERSION}",
                         help="Show package version.")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="Raise log level and include lib log messages.")
@@ -124,8 +165,59 @@ def build_global_parser() -> SignalArgumentParser:
                         metavar="{on-first-use,always,never}", help="Choose when to trust new identities.")
     parser.add_argument("--disable-send-log", action="store_true", help="Disable message send log")
     parser.add_argument("command", nargs="?", metavar="{" + ",".join(KNOWN_COMMANDS) + "}")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     return parser
+
+
+def split_at_command(parser: SignalArgumentParser, argv: list[str]) -> tuple[list[str], list[str]]:
+    """``(global options and the command, the command's arguments)``, split where argparse4j does.
+
+    The global parser reads options until the first value that is not an option's: the command.
+    Everything after it belongs to the command's parser (global options there are unknown).
+    """
+    takes_value = {flag: action.nargs != 0 for action in parser._actions for flag in action.option_strings}
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if not is_option_like(token) or token == "--":
+            return argv[:i + 1], argv[i + 1:]
+        flag, has_value = token.split("=", 1)[0], "=" in token
+        matches = [f for f in takes_value if f == flag] or [f for f in takes_value if f.startswith(flag)]
+        if not matches and not flag.startswith("--") and takes_value.get(flag[:2]) is not None:
+            matches, has_value = [flag[:2]], len(token) > 2  # -cVALUE, or clustered flags like -vv
+        i += 1
+        if len(matches) == 1 and takes_value[matches[0]] and not has_value and i < len(argv):
+            i += 1
+    return argv, []
+
+
+def parse_command_args(cmd: Command, args: list[str]) -> dict[str, Any]:
+    """The params of one command's arguments, read as argparse4j reads them.
+
+    Positionals may come between options (``parse_intermixed_args``) and every token after the
+    first ``--`` is a positional value. Python's intermixed parsing mishandles ``--``, so those
+    values stand in as placeholders (a NUL cannot occur in a real argument) and are put back.
+    """
+    parser = build_command_parser(cmd)
+    if "--" in args:
+        cut = args.index("--")
+        before, after = args[:cut], args[cut + 1:]
+    else:
+        before, after = args, []
+    parser.refuse_values_argparse4j_reads_as_options(before)
+    positional = next((opt for opt in cmd.options if opt.positional), None)
+    if after and positional is None:
+        parser.error(f"unrecognized arguments: '{' '.join(after)}'")
+    placeholders = {f"\0{i}": value for i, value in enumerate(after)}
+    ns = parser.parse_intermixed_args([*placeholders, *before])
+    if positional is not None:
+        value = getattr(ns, positional.dest, None)
+        if isinstance(value, list):
+            # argparse4j keeps the order of appearance: the values before "--" come first.
+            value = [v for v in value if v not in placeholders] + [placeholders[v] for v in value if v in placeholders]
+        elif value in placeholders:
+            value = placeholders[value]
+        setattr(ns, positional.dest, value)
+    return params_from_namespace(cmd, ns)
 
 
 def resolve_account(ctx: Context, scope: str, given: str | None) -> None:
@@ -161,6 +253,13 @@ def resolve_account(ctx: Context, scope: str, given: str | None) -> None:
     ctx.account = account
 
 
+def _claim(cfg: str) -> None:
+    try:
+        marker.claim(cfg)
+    except marker.ForeignConfigDir as exc:
+        raise UserError(str(exc)) from None
+
+
 def _print_result(cmd: Command, ctx: Context, result: Any, params: dict) -> None:
     if result is None or cmd.extra.get("streams"):
         return
@@ -172,30 +271,68 @@ def _print_result(cmd: Command, ctx: Context, result: Any, params: dict) -> None
 
 def main(argv: list[str] | None = None) -> int:
     """Run one signal-cli command line; return the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [_as_java_reads(arg) for arg in (sys.argv[1:] if argv is None else argv)]
     try:
         return _run(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 1
 
 
-def _run(argv: list[str]) -> int:
+def _as_java_reads(arg: str) -> str:
+    """Java decodes argv bytes that are not UTF-8 as U+FFFD; Python keeps them as surrogates."""
+    try:
+        return arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a lone surrogate given in-process: no bytes it came from
+        return arg
+
+
+@dataclass
+class CommandLine:
+    """One parsed signal-cli command line: the global options, the command and its params."""
+
+    options: argparse.Namespace
+    command: Command
+    params: dict[str, Any]
+
+
+class NotImplementedCommand(Exception):
+    """A command of signal-cli 0.13.19 the simulator parses but does not implement."""
+
+
+def parse_command_line(argv: list[str]) -> CommandLine:
+    """Read ``argv`` as signal-cli does; a parser error exits (code 1) after printing it.
+
+    Raises:
+        NotImplementedCommand: the command exists in signal-cli but not in the simulator.
+    """
     parser = build_global_parser()
-    ns = parser.parse_args(argv)
+    global_part, command_args = split_at_command(parser, argv)
+    parser.refuse_values_argparse4j_reads_as_options(global_part)
+    ns = parser.parse_args(global_part)
     if ns.command is None:
         parser.error("too few arguments")
     cmd = REGISTRY.get(ns.command)
     if ns.command not in KNOWN_COMMANDS and (cmd is None or cmd.extra.get("rpc_only")):
         parser.error(f"invalid choice: '{ns.command}' (choose from {', '.join(KNOWN_COMMANDS)})")
     if cmd is None:
-        build_command_parser(Command(ns.command, None, "account")).parse_known_args(ns.args)
-        sys.stderr.write(f"Command {ns.command} is not implemented by the signal-cli simulator\n")
+        build_command_parser(Command(ns.command, None, "account")).parse_known_args(command_args)
+        raise NotImplementedCommand(ns.command)
+    return CommandLine(options=ns, command=cmd, params=parse_command_args(cmd, command_args))
+
+
+def _run(argv: list[str]) -> int:
+    try:
+        line = parse_command_line(argv)
+    except NotImplementedCommand as exc:
+        sys.stderr.write(f"Command {exc} is not implemented by the signal-cli simulator\n")
         return 2
-    params = params_from_namespace(cmd, build_command_parser(cmd).parse_intermixed_args(ns.args))
+    ns, cmd, params = line.options, line.command, line.params
     ctx = Context(config_dir=ns.config or state.default_config_dir(), via="cli",
                   output=ns.output or cmd.output_types[0], trust=ns.trust_new_identities)
     stdin_text = None
     try:
+        if cmd.name != "version":
+            _claim(ctx.config_dir)
         if ctx.output not in cmd.output_types:
             raise UserError(f"Command doesn't support output type {ctx.output}")
         resolve_account(ctx, cmd.scope, ns.account)
@@ -218,4 +355,4 @@ def _run(argv: list[str]) -> int:
     return 0
 
 
-__all__ = ["main"]
+__all__ = ["CommandLine", "main", "parse_command_line"]

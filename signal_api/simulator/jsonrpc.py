@@ -8,42 +8,19 @@ order, as with the real daemon) and writes compact single-line JSON through ``wr
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+from signal_api.jsonrpc_wire import (decode, dumps, error_response, is_response, params_error, result_response,
+                                     shape_error)
+
 from . import execution, network, state
 from .commands import REGISTRY, Context, params_from_rpc
 from .errors import CommandError, RpcError, UserError
 from .receiver import ReceiveHub
-
-_TYPE_NAMES = {str: "STRING", int: "NUMBER", float: "NUMBER", bool: "BOOLEAN", type(None): "NULL"}
-_TOP_LEVEL_KEYS = {"jsonrpc", "method", "params", "id"}
-
-
-def dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def error_response(code: int, message: str, data: Any = None, rid: Any = None) -> dict:
-    return {"jsonrpc": "2.0", "error": {"code": code, "message": message, "data": data}, "id": rid}
-
-
-def parse_error_message(text: str) -> str:
-    """A Jackson-like text for input that is not JSON."""
-    stripped = text.lstrip()
-    token = re.match(r"[^\s\[\]{}:,\"]+", stripped)
-    column = len(text) - len(stripped) + (len(token.group(0)) if token else 1) + 1
-    location = ("\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); "
-                f"line: 1, column: {column}]")
-    if token:
-        return (f"Unrecognized token '{token.group(0)}': was expecting (JSON String, Number, Array, Object or "
-                f"token 'null', 'true' or 'false'){location}")
-    return f"Unexpected end-of-input: expected close marker for Object{location}"
 
 
 class RpcServer:
@@ -127,12 +104,9 @@ class RpcSession:
 
     def handle_text(self, text: str) -> Any:
         """Process one request or batch text; return the reply object, or None for no reply."""
-        if not text.strip():
-            return error_response(-32700, "Empty input line")
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return error_response(-32700, parse_error_message(text))
+        value, error = decode(text)
+        if error is not None:
+            return error
         if isinstance(value, list):
             return self._handle_batch(value)
         return self._handle_one(value)
@@ -157,29 +131,20 @@ class RpcSession:
         return replies or None
 
     def _handle_one(self, req: Any) -> Any:
-        if not isinstance(req, dict):
-            return error_response(-32600, f"unexpected type: {_TYPE_NAMES.get(type(req), 'ARRAY')}")
-        if ("result" in req or "error" in req) and "method" not in req:
+        if is_response(req):
             return None  # a response sent to us: ignored
-        unknown = [k for k in req if k not in _TOP_LEVEL_KEYS]
-        if unknown:
-            return error_response(-32600, f'Unrecognized field "{unknown[0]}" (class org.asamk.signal.jsonrpc.'
-                                          'JsonRpcRequest), not marked as ignorable')
+        error = shape_error(req)
+        if error is not None:
+            return error
         rid = req.get("id")
-        if isinstance(rid, (dict, list)):
-            return error_response(-32600, "Problem deserializing property 'id' (expected a value node)")
-        if req.get("jsonrpc") != "2.0":
-            return error_response(-32600, "only jsonrpc version 2.0 is supported", rid=rid)
-        if not isinstance(req.get("method"), str):
-            return error_response(-32600, "method field must be set", rid=rid)
         params = req.get("params")
         is_notification = "id" not in req
         try:
-            if params is not None and not isinstance(params, dict) and req["method"] != "unsubscribeReceive":
-                raise RpcError(-32600, "Cannot deserialize value of type `java.util.LinkedHashMap<java.lang.Object,"
-                                       "java.lang.Object>` from Array value (token `JsonToken.START_ARRAY`)")
+            problem = params_error(req["method"], params)
+            if problem:
+                raise RpcError(-32600, problem)
             result = self.dispatch(req["method"], params)
-            reply = {"jsonrpc": "2.0", "result": {} if result is None else result, "id": rid}
+            reply = result_response(result, rid)
         except RpcError as exc:
             reply = error_response(exc.code, exc.message, exc.data, rid)
         except CommandError as exc:

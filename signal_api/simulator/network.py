@@ -77,16 +77,57 @@ class Recipient:
 
 
 def parse_recipient(text: str) -> tuple[str, str]:
-    """Classify a RECIPIENT string as ("uuid"|"username"|"number", value), validating syntax."""
+    """Classify a RECIPIENT string as ("uuid"|"username"|"number", value), validating syntax.
+
+    A number is read as signal-cli's PhoneNumberFormatter reads it (its error texts included),
+    except that one without ``+``, which signal-cli completes with the account's country code,
+    is refused here (the simulator parses recipients without knowing the account).
+    """
     if is_uuid(text):
         return "uuid", text.lower()
     if text.startswith("PNI:") and is_uuid(text[4:]):
         return "uuid", text[4:].lower()
     if text.startswith("u:"):
         return "username", text[2:]
-    if is_e164(text):
-        return "number", text
+    try:
+        number = format_number(text, None)
+    except InvalidNumber as exc:
+        raise UserError(f"Invalid phone number '{text}': {exc}") from None
+    if is_e164(number):
+        return "number", number
     raise UserError(f"Invalid phone number '{text}': The string supplied did not seem to be a phone number.")
+
+
+class InvalidNumber(ValueError):
+    """PhoneNumberFormatter's InvalidNumberException; ``str()`` is its message."""
+
+
+# ITU country calling codes of one and two digits; every other code has three.
+_SHORT_COUNTRY_CODES = frozenset(
+    "1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 "
+    "81 82 84 86 90 91 92 93 94 95 98".split())
+
+
+def format_number(text: str, local_number: str | None) -> str:
+    """signal-cli's ``PhoneNumberFormatter.formatNumber``: a number to E.164, or InvalidNumber.
+
+    Everything but ASCII digits and ``+`` is dropped; a number without ``+`` is completed with
+    the country code of ``local_number`` (after an international ``00`` or a national ``0``
+    prefix, a simplification of libphonenumber's rules for the region). Without a local number
+    it comes back without ``+``.
+    """
+    if "@" in text:
+        raise InvalidNumber("Possible attempt to use email address.")
+    digits = re.sub(r"[^0-9+]", "", text)
+    if not digits:
+        raise InvalidNumber("No valid characters found.")
+    if digits.startswith("+") or local_number is None:
+        return digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    local = local_number.lstrip("+")
+    country = next((local[:n] for n in (1, 2) if local[:n] in _SHORT_COUNTRY_CODES), local[:3])
+    return "+" + country + digits.removeprefix("0")
 
 
 def resolve(cfg: str, kind: str, value: str) -> Recipient:
@@ -139,14 +180,58 @@ def account_address(account: dict) -> dict:
 # ---------------------------------------------------------------- group ids
 
 def parse_group_id(text: str) -> str:
-    """Validate a base64 group id (16 or 32 bytes) like GroupId.fromBase64."""
+    """Validate a base64 group id (16 or 32 bytes) like GroupId.fromBase64, with its error texts."""
     try:
-        raw = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        bad = next((c for c in text if not (c.isascii() and (c.isalnum() or c in "+/="))), None)
-        reason = f"Illegal base64 character {ord(bad):x}" if bad else "Input byte array has wrong 4-byte ending unit"
-        raise UserError(f'Invalid group id: Failed to decode groupId (must be base64) "{text}": {reason}') from None
-    if len(raw) not in (16, 32):
-        raise UserError(f'Invalid group id: Failed to decode groupId (must be base64) "{text}": '
-                        f"Invalid group id length {len(raw)}")
-    return base64.b64encode(raw).decode()
+        raw = java_base64_decode(text)
+    except ValueError as exc:
+        reason = str(exc)
+    else:
+        if len(raw) in (16, 32):
+            return base64.b64encode(raw).decode()
+        reason = f"Invalid group id of size {len(raw)}"
+    raise UserError(f'Invalid group id: Failed to decode groupId (must be base64) "{text}": {reason}')
+
+
+_BASE64_ALPHABET = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def java_base64_decode(text: str) -> bytes:
+    """``java.util.Base64.getDecoder().decode(String)``: padding optional, Java's error texts.
+
+    Java reads the string as ISO-8859-1 bytes (other characters become ``?``) and names a bad
+    byte by its signed value in hex.
+    """
+    src = text.encode("latin-1", errors="replace")
+    if len(src) == 1:
+        raise ValueError("Input byte[] should at least have 2 bytes for base64 bytes")
+    out = bytearray()
+    bits, shift, pos = 0, 18, 0
+    while pos < len(src):
+        byte = src[pos]
+        pos += 1
+        if byte == ord("="):
+            # "=" ends the data; it may only follow 2 or 3 characters of a unit (then "==" / "=").
+            if shift == 18 or (shift == 6 and (pos == len(src) or src[pos] != ord("="))):
+                raise ValueError("Input byte array has wrong 4-byte ending unit")
+            if shift == 6:
+                pos += 1
+            break
+        value = _BASE64_ALPHABET.get(byte)
+        if value is None:
+            signed = byte - 256 if byte > 127 else byte
+            raise ValueError(f"Illegal base64 character {signed:x}" if signed >= 0 else
+                             f"Illegal base64 character -{-signed:x}")
+        bits |= value << shift
+        shift -= 6
+        if shift < 0:
+            out += bytes(((bits >> 16) & 0xFF, (bits >> 8) & 0xFF, bits & 0xFF))
+            bits, shift = 0, 18
+    if shift == 6:
+        out.append((bits >> 16) & 0xFF)
+    elif shift == 0:
+        out += bytes(((bits >> 16) & 0xFF, (bits >> 8) & 0xFF))
+    elif shift == 12:
+        raise ValueError("Last unit does not have enough valid bits")
+    if pos < len(src):
+        raise ValueError(f"Input byte array has incorrect ending byte at {pos}")
+    return bytes(out)

@@ -14,9 +14,16 @@ def dumps(obj: Any) -> str:
 
 
 def write_lines(lines: list[str]) -> None:
-    out = sys.stdout.buffer
-    for line in lines:
-        out.write(line.encode("utf-8") + b"\n")
+    """Write ``lines`` to stdout, UTF-8 whatever the locale says, and flush."""
+    text = "".join(line + "\n" for line in lines)
+    # A program running the simulator in-process may have replaced stdout by a text stream
+    # (contextlib.redirect_stdout(io.StringIO())): it has no byte layer and takes str.
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    out.write(text.encode("utf-8"))
     out.flush()
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from . import state
+from . import marker, state
 
 
 def register_account(config_dir: str, number: str, given_name: str | None = None,
                      family_name: str | None = None) -> dict:
     """Create (or re-register) a local account as ``register`` + ``verify 123456`` would; return its file."""
+    marker.claim(config_dir)
     with state.locked(config_dir):
         account = state.find_account(config_dir, number) or state.create_account(config_dir, number)
         account["profile"].update(givenName=given_name, familyName=family_name)

@@ -3,10 +3,18 @@
 A message's cursor is its row id: it only grows, so "everything after cursor N" is a gap-free,
 duplicate-free way to resume. Consumers that take messages once (``GET /v1/receive``) keep a
 position per account in ``consumer_cursors``. Listeners hear about new rows only after commit.
+
+A write the database refuses (disk full, read-only, locked, I/O error) raises
+:class:`StorageError` and leaves nothing half-written; the caller keeps what it could not store.
+A consumer's position that cannot be written is kept in memory and written with the next write
+that works: a message is then at worst handed out again after a crash, never skipped.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import os
 import logging
 import sqlite3
 import threading
@@ -17,12 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from signal_api.storage.migrate import apply_migrations
+from signal_api.storage.webhook_subscriptions import ENQUEUE_SQL, envelope_kinds
+from signal_api.translate.received import with_rest_group_ids
 
 log = logging.getLogger(__name__)
 
 # The API's clients (GET /v1/receive and WebSocket clients without ?since) share one position
 # per account: a message handed to one of them is not handed to them again.
 HTTP_CONSUMER = "http"
+# How long a write waits for another process's lock. Short on purpose: under gevent the wait
+# blocks the whole worker, and a write that gives up loses nothing (the caller keeps and retries).
+DEFAULT_BUSY_TIMEOUT = 2.0
+# One page: a disk with less room than this cannot take the next message either.
+PROBE_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -34,12 +49,29 @@ class StoredMessage:
     received_at: int
     payload: dict[str, Any]
 
+    def client_payload(self) -> dict[str, Any]:
+        """The message as every client gets it (GET, WebSocket, history, webhook): with REST group ids."""
+        return with_rest_group_ids(self.payload)
+
     def frame(self) -> dict[str, Any]:
-        """What clients get: the original's object plus its ``cursor``."""
-        return {**self.payload, "cursor": self.cursor}
+        """What API clients get: :meth:`client_payload` plus the ``cursor``."""
+        return {**self.client_payload(), "cursor": self.cursor}
+
+    @functools.cached_property
+    def frame_text(self) -> str:
+        """:meth:`frame` as compact JSON, serialised once for all the WebSockets that send it."""
+        return json.dumps(self.frame(), ensure_ascii=False, separators=(",", ":"))
 
 
 Listener = Callable[[list[StoredMessage]], None]
+
+
+class StorageError(Exception):
+    """The database refused a write; ``reason`` is SQLite's (or the OS's) one-line explanation."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 _CONTENT_KINDS = ("dataMessage", "editMessage", "syncMessage", "receiptMessage", "typingMessage",
                   "storyMessage", "callMessage")
@@ -59,13 +91,30 @@ def dedup_key(payload: dict[str, Any]) -> str | None:
     if not sender or not isinstance(timestamp, int):
         return None
     kinds = ",".join(kind for kind in _CONTENT_KINDS if kind in envelope)
-    return f"{sender}/{envelope.get('sourceDevice')}/{timestamp}/{kinds}"
+    return _storable(f"{sender}/{envelope.get('sourceDevice')}/{timestamp}/{kinds}")
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def payload_json(payload: dict[str, Any]) -> str:
+    """The payload as stored: compact JSON, readable UTF-8 unless a lone surrogate forces escapes.
+
+    A lone surrogate (Jackson writes ``\\ud800`` for a broken UTF-16 string) cannot be encoded
+    as UTF-8, so SQLite could never take such a message; escaped, it reads back unchanged.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    if text != _storable(text):
+        text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    return text
+
+
+def _storable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def connect(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sqlite3.Connection:
     """Open (creating) the database with the settings the service relies on."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+    connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                 timeout=busy_timeout)
     connection.execute("PRAGMA journal_mode = WAL")
     # WAL + NORMAL: a commit survives a process crash; only an OS crash may lose the last ones.
     connection.execute("PRAGMA synchronous = NORMAL")
@@ -77,19 +126,28 @@ class Inbox:
     """Thread-safe access to the stored messages."""
 
     def __init__(
-        self, path: Path, *, clock: Callable[[], float] = time.time, track_webhook_deliveries: bool = False
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        track_webhook_deliveries: bool = False,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     ) -> None:
         self.path = Path(path)
         # When a webhook is configured, each message gets its pending delivery row in the same
         # transaction, so a crash can never leave a stored message that is never delivered.
+        # Webhook subscriptions (storage.webhook_subscriptions) get theirs the same way, always.
         self.track_webhook_deliveries = track_webhook_deliveries
         self._clock = clock
         self._lock = threading.RLock()
         self._arrived = threading.Condition(self._lock)
         self._listeners: list[Listener] = []
-        self._db = connect(self.path)
+        self._db = connect(self.path, busy_timeout=busy_timeout)
         apply_migrations(self._db)
         self._positions: dict[tuple[str, str], int] = {}
+        # Positions handed out whose write failed; written with the next write that works.
+        self._unsaved_positions: dict[tuple[str, str], int] = {}
+        self._warned_unsaved = False
 
     def close(self) -> None:
         """Close the database."""
@@ -103,29 +161,25 @@ class Inbox:
     # Writing
 
     def store(self, payloads: Sequence[dict[str, Any]]) -> list[StoredMessage]:
-        """Store a batch in one transaction, then tell the listeners."""
+        """Store a batch in one transaction, then tell the listeners.
+
+        Raises:
+            StorageError: the database refused the write; nothing of the batch is stored.
+        """
         if not payloads:
             return []
         now = int(self._clock() * 1000)
         stored = []
         with self._lock:
-            with _transaction(self._db):
-                for payload in payloads:
-                    account = str(payload.get("account") or "")
-                    key = dedup_key(payload)
-                    inserted = self._db.execute(
-                        "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key) VALUES (?, ?, ?, ?)",
-                        (account, now, json.dumps(payload, ensure_ascii=False, separators=(",", ":")), key),
-                    )
-                    if inserted.rowcount == 0:
-                        log.info("dropping an envelope signal-cli handed over twice (%s)", key)
-                        continue
-                    cursor = inserted.lastrowid
-                    if self.track_webhook_deliveries:
-                        self._db.execute(
-                            "INSERT INTO webhook_deliveries (message_id, next_attempt) VALUES (?, ?)", (cursor, now)
-                        )
-                    stored.append(StoredMessage(cursor, account, now, payload))
+            try:
+                with _transaction(self._db):
+                    for payload in payloads:
+                        stored += self._insert(payload, now)
+                    self._write_unsaved_positions()
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(_reason(exc)) from exc
+            self._unsaved_positions.clear()
+            self._warned_unsaved = False
             self._arrived.notify_all()
         for listener in list(self._listeners):
             try:
@@ -133,6 +187,47 @@ class Inbox:
             except Exception:  # a listener's bug must not undo or block storing
                 log.exception("inbox listener failed")
         return stored
+
+    def _insert(self, payload: dict[str, Any], now: int) -> list[StoredMessage]:
+        account = str(payload.get("account") or "")
+        key = dedup_key(payload)
+        inserted = self._db.execute(
+            "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key) VALUES (?, ?, ?, ?)",
+            (_storable(account), now, payload_json(payload), key),
+        )
+        if inserted.rowcount == 0:
+            log.info("dropping an envelope signal-cli handed over twice (%s)", key)
+            return []
+        cursor = inserted.lastrowid
+        if self.track_webhook_deliveries:
+            self._db.execute("INSERT INTO webhook_deliveries (message_id, next_attempt) VALUES (?, ?)", (cursor, now))
+        self._db.execute(ENQUEUE_SQL, (cursor, now, _storable(account), json.dumps(envelope_kinds(payload))))
+        return [StoredMessage(cursor, account, now, payload)]
+
+    def write_problem(self) -> str | None:
+        """Why the inbox could not take a write now (None when it could); leaves nothing behind.
+
+        A page written and synced next to the database finds a full disk or a read-only file
+        system; an empty write transaction finds a database another process keeps locked.
+        """
+        probe = self.path.with_name(f".{self.path.name}.write-probe")
+        try:
+            with open(probe, "wb") as handle:
+                handle.write(bytes(PROBE_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            return _reason(exc)
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
+        with self._lock:
+            try:
+                with _transaction(self._db):
+                    pass
+            except (sqlite3.Error, OSError) as exc:
+                return _reason(exc)
+        return None
 
     # Reading
 
@@ -144,7 +239,20 @@ class Inbox:
                 "ORDER BY id LIMIT ?",
                 (account, cursor, limit),
             ).fetchall()
-        return [_row(r) for r in rows]
+        return [stored_message(r) for r in rows]
+
+    def after_any(self, accounts: Sequence[str], cursor: int, limit: int = 100) -> list[StoredMessage]:
+        """Messages of any of ``accounts`` with a cursor greater than ``cursor``, oldest first."""
+        if not accounts:
+            return []
+        marks = ",".join("?" * len(accounts))
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, account, received_at, payload FROM messages "
+                f"WHERE account IN ({marks}) AND id > ? ORDER BY id LIMIT ?",
+                (*accounts, cursor, limit),
+            ).fetchall()
+        return [stored_message(r) for r in rows]
 
     def by_cursors(self, cursors: Sequence[int]) -> list[StoredMessage]:
         """The messages with these cursors (those still stored), in cursor order."""
@@ -156,7 +264,7 @@ class Inbox:
                 f"SELECT id, account, received_at, payload FROM messages WHERE id IN ({marks}) ORDER BY id",
                 list(cursors),
             ).fetchall()
-        return [_row(r) for r in rows]
+        return [stored_message(r) for r in rows]
 
     def latest_cursor(self, account: str | None = None) -> int:
         """The newest cursor (of ``account``, or of any account); 0 when there is none."""
@@ -197,17 +305,34 @@ class Inbox:
             return self._position(consumer, account)
 
     def mark_taken(self, consumer: str, account: str, cursor: int) -> None:
-        """Record that ``consumer`` has everything of ``account`` up to ``cursor`` (never moves back)."""
+        """Record that ``consumer`` has everything of ``account`` up to ``cursor`` (never moves back).
+
+        When the database refuses the write, the position holds in memory (nothing is handed out
+        twice while the service runs) and is written with the next write that works.
+        """
         with self._lock:
             if cursor <= self._position(consumer, account):
                 return  # many sockets report the same message: only the first one writes
-            with _transaction(self._db):
-                self._db.execute(
-                    "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
-                    "ON CONFLICT (consumer, account) DO UPDATE SET position = MAX(position, excluded.position)",
-                    (consumer, account, cursor),
-                )
             self._positions[(consumer, account)] = cursor
+            self._unsaved_positions[(consumer, account)] = cursor
+            try:
+                with _transaction(self._db):
+                    self._write_unsaved_positions()
+            except (sqlite3.Error, OSError) as exc:
+                if not self._warned_unsaved:
+                    log.warning("cannot save consumer positions yet (%s); keeping them in memory", _reason(exc))
+                    self._warned_unsaved = True
+                return
+            self._unsaved_positions.clear()
+            self._warned_unsaved = False
+
+    def _write_unsaved_positions(self) -> None:
+        for (consumer, account), cursor in self._unsaved_positions.items():
+            self._db.execute(
+                "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
+                "ON CONFLICT (consumer, account) DO UPDATE SET position = MAX(position, excluded.position)",
+                (consumer, _storable(account), cursor),
+            )
 
     def _position(self, consumer: str, account: str) -> int:
         key = (consumer, account)
@@ -238,6 +363,10 @@ class Inbox:
 
     # Shared with the webhook deliveries
 
+    def now(self) -> float:
+        """The inbox's clock (seconds since the epoch), for the other stores on this database."""
+        return self._clock()
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run one statement under the inbox lock (for the other stores on this database)."""
         with self._lock:
@@ -261,9 +390,32 @@ class _transaction:
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:  # noqa: ANN001
-        self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        # A failed COMMIT (disk full) may or may not have ended the transaction already; one
+        # left open would make every later BEGIN fail.
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                log.warning("rollback failed: %s", _reason(exc))
 
 
-def _row(row: tuple) -> StoredMessage:
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def stored_message(row: tuple) -> StoredMessage:
+    """The message of a ``(id, account, received_at, payload)`` row of ``messages``."""
     cursor, account, received_at, payload = row
     return StoredMessage(cursor, account, received_at, json.loads(payload))

@@ -1,7 +1,7 @@
 """What the message-action routes share: reactions, receipts, typing, remote delete and polls.
 
-Their checks use the original's texts (anchor-api §6.4, §6.8); a recipient becomes signal-cli's
-``recipient``, ``groupId`` or ``username`` param.
+Their bodies are checked by their schemas (``signal_api.schemas``, the original's texts and
+order); here a recipient becomes signal-cli's ``recipient``, ``groupId`` or ``username`` param.
 
 Vote counts: Signal clients keep, per voter and poll, the vote with the highest ``voteCount``, so
 a changed vote must carry a larger count than the one before (the original always sent 1, so a
@@ -11,31 +11,28 @@ the same account within the same second could send equal counts; that is the acc
 """
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Mapping
 from typing import Any
 
-from signal_api.identifiers import GROUP_PREFIX, RecipientKind, classify_recipient, group_id_to_internal
-from signal_api.problems import RequestError
+from signal_api.translate.identifiers import GROUP_PREFIX, RecipientKind, classify_recipient, group_id_to_internal
 from signal_api.services import get_services
 from signal_api.signalcli import SendResult
 
-_DIGITS = re.compile(r"[0-9]+")
 _vote_lock = threading.Lock()
 _last_vote_count = 0
 
 
-def require(body: Mapping[str, Any], *names: str) -> None:
-    """Refuse the first field that is absent, empty or 0: ``Couldn't process request - <field> missing``."""
-    for name in names:
-        if body.get(name) in (None, "", 0, []):
-            raise RequestError(f"Couldn't process request - {name} missing")
-
-
 def recipient_params(recipient: str) -> dict[str, Any]:
-    """Address a number/UUID, a group or a username, classified as ``/v2/send`` does (anchor §5.3)."""
+    """Address a number/UUID, a group or a username, classified as ``/v2/send`` does (anchor §5.3).
+
+    An empty recipient (the routes that do not require one) goes to signal-cli as the original
+    sends it, and signal-cli's answer is the client's: the CLI gets it as an argument
+    (``Invalid phone number '': …``), the daemon no recipient at all (``No recipients given``,
+    see :data:`signal_api.signalcli.rpc_backend.LEFT_OUT_WHEN_EMPTY`).
+    """
+    if recipient == "":
+        return {"recipient": ""}
     target = classify_recipient(recipient)
     if target.kind is RecipientKind.GROUP:
         return {"groupId": target.value}
@@ -57,16 +54,6 @@ def direct_recipient_params(recipient: str, *, username_option: bool = True) -> 
     if "username" in params and not username_option:
         return {"recipient": "u:" + params["username"]}
     return params
-
-
-def parse_timestamp(value: int | str | None, name: str) -> int:
-    """A timestamp given as a JSON number or as a string of digits (the original took only strings)."""
-    require({name: value}, name)
-    if isinstance(value, str):
-        if not _DIGITS.fullmatch(value):
-            raise RequestError("Couldn't process request - invalid timestamp")
-        return int(value)
-    return value
 
 
 def next_vote_count() -> int:

@@ -24,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import unquote
 
+from signal_api.errors.request import RequestError
+
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_VALUES = {byte: index for index, byte in enumerate(_B64_ALPHABET)}
 _NEWLINES = (0x0A, 0x0D)
@@ -68,6 +70,14 @@ def decode_std_base64(value: str | bytes) -> bytes:
             pass
     # The fast path only answers "valid or not"; replay Go's algorithm for the offset.
     return _decode_like_go(raw)
+
+
+def decode_avatar(encoded: str) -> DecodedAttachment:
+    """A group or profile avatar from its base64; 400 with Go's decoder detail when it is not base64."""
+    try:
+        return DecodedAttachment(data=decode_std_base64(encoded), filename=None, mime_type=None)
+    except AttachmentError as exc:
+        raise RequestError(f"Couldn't decode base64 encoded avatar: {exc}") from None
 
 
 def _decode_like_go(src: bytes) -> bytes:
@@ -249,6 +259,20 @@ def sniff_mime_type(data: bytes) -> str:
     return found[1] if found else _DEFAULT_MIME
 
 
+# Bytes that make content binary in the original's sniffer (Go's http.DetectContentType), which
+# looks at the first 512 bytes only.
+_BINARY_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+_TEXT_MIME = "text/plain; charset=utf-8"
+
+
+def served_content_type(data: bytes) -> str:
+    """The Content-Type a served file gets: a recognised type, text for text (as the original), else binary."""
+    found = _sniff(data)
+    if found:
+        return found[1]
+    return _DEFAULT_MIME if any(b in _BINARY_BYTES for b in data[:512]) else _TEXT_MIME
+
+
 # --------------------------------------------------------------------------------------
 # Safe storage
 # --------------------------------------------------------------------------------------
@@ -291,30 +315,34 @@ def _truncate_name(name: str) -> str:
 class AttachmentDir:
     """A private, self-cleaning directory for the attachment files of one request.
 
-    On enter a unique ``0700`` directory is created under ``base_dir`` (which is
-    created with ``0700`` if missing and is never removed). :meth:`write` puts
-    each attachment in its own sub-directory, so equal names never collide. On
-    exit, successful or not, everything created inside is removed.
+    The first :meth:`write` (or :attr:`path`) inside the context creates a unique ``0700``
+    directory under ``base_dir`` (which is created with ``0700`` if missing and is never
+    removed); a request without files creates nothing. :meth:`write` puts each attachment in its
+    own sub-directory, so equal names never collide. On exit, successful or not, everything
+    created inside is removed.
     """
 
     def __init__(self, base_dir: str | os.PathLike[str]) -> None:
         """Remember where to create the private directory; nothing is created yet."""
         self._base_dir = Path(base_dir)
+        self._active = False
         self._path: Path | None = None
 
     @property
     def path(self) -> Path:
-        """The private directory (only while the context is active)."""
-        if self._path is None:
+        """The private directory, created on first use (only while the context is active)."""
+        if not self._active:
             raise RuntimeError("AttachmentDir is not active; use it as a context manager")
+        if self._path is None:
+            if not self._base_dir.exists():
+                os.makedirs(self._base_dir, mode=0o700, exist_ok=True)
+            # mkdtemp creates the directory with mode 0700 regardless of the umask.
+            self._path = Path(tempfile.mkdtemp(prefix="signal-api-", dir=self._base_dir)).resolve()
         return self._path
 
     def __enter__(self) -> AttachmentDir:
-        """Create the private directory."""
-        if not self._base_dir.exists():
-            os.makedirs(self._base_dir, mode=0o700, exist_ok=True)
-        # mkdtemp creates the directory with mode 0700 regardless of the umask.
-        self._path = Path(tempfile.mkdtemp(prefix="signal-api-", dir=self._base_dir)).resolve()
+        """Start the context (most sends have no files: creating the directory waits for the first)."""
+        self._active = True
         return self
 
     def __exit__(
@@ -323,7 +351,8 @@ class AttachmentDir:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Remove the private directory and everything in it."""
+        """Remove the private directory and everything in it, if one was created."""
+        self._active = False
         if self._path is not None:
             shutil.rmtree(self._path, ignore_errors=True)
             self._path = None

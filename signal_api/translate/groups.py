@@ -15,16 +15,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
-from signal_api.identifiers import (
+from signal_api.translate.identifiers import (
     IdentifierError,
     RecipientKind,
     classify_recipient,
     group_id_to_internal,
     internal_to_group_id,
 )
-from signal_api.problems import RequestError
+from signal_api.errors.request import RequestError
 from signal_api.signalcli import SignalBackend
-from signal_api.signalcli.errors import UnexpectedError
+from signal_api.errors.backend import UnexpectedError
 
 PERMISSIONS = ("every-member", "only-admins")
 GROUP_LINKS = ("enabled", "enabled-with-approval", "disabled")

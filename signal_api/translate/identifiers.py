@@ -14,16 +14,21 @@ Deliberate differences from upstream:
   empty recipient is rejected as ``Invalid identifier `` instead of being sent.
 * A raw internal group id given as a recipient is a group, not a username
   (upstream passed it to signal-cli as a username, which then failed).
+* Account numbers and phone-number recipients are checked here, before any signal-cli call, so
+  every mode answers the same (upstream left it to signal-cli, whose CLI and daemon differ):
+  :func:`check_account_number` and :func:`check_recipient_text`.
 """
 from __future__ import annotations
 
 import base64
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import unquote_to_bytes
 
-from signal_api.attachments import decode_std_base64
+from signal_api.errors.request import naming_field
+from signal_api.translate.attachments import decode_std_base64
 
 GROUP_PREFIX = "group."
 
@@ -34,6 +39,13 @@ _LEGACY_GROUP_ID_BYTES = 16
 # Upstream: a failed first decode of a short "group.xyz" means a username like "group.42".
 _MAX_GROUP_USERNAME_TAIL = 10
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+# An account as signal-cli 0.13's account check takes it: "+", no leading 0, 7 to 15 ASCII digits
+# (its phone number library then also checks the country code, which this does not repeat).
+_ACCOUNT_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
+# signal-cli's own texts (CLI mode), kept so that clients matching them keep working.
+INVALID_ACCOUNT = "Invalid account (phone number), make sure you include the country code."
+INVALID_PHONE_NUMBER = "Invalid phone number '{value}': The string supplied did not seem to be a phone number."
 
 _MSG_NO_RECIPIENT = "Please provide at least one recipient"
 _MSG_INVALID_GROUP_ID = "Invalid group id"
@@ -58,6 +70,16 @@ _MSG_SEVERAL_GROUPS = (
 
 class IdentifierError(ValueError):
     """An identifier is invalid; ``str(exc)`` is the user-facing message."""
+
+
+class MalformedAccountError(IdentifierError):
+    """An account number that can name no account; ``field`` is where the request gave it."""
+
+    def __init__(self, message: str, field: str | None, *, opens_account: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        #: For a command that opens the account itself (register, verify, delete local data).
+        self.opens_account = opens_account
 
 
 class RecipientKind(enum.Enum):
@@ -96,6 +118,39 @@ def is_phone_number(value: str) -> bool:
     the empty string is *not* a phone number.
     """
     return value.startswith("+") and all(ch in _PHONE_CHARS for ch in value[1:])
+
+
+def check_account_number(value: str, field: str | None = None, *, opens_account: bool = False) -> str:
+    """Return ``value`` if it can name a local account (``+`` and 7-15 ASCII digits), else raise.
+
+    The error names ``field`` after signal-cli's text, when given.
+
+    signal-cli's CLI refuses anything else with :data:`INVALID_ACCOUNT`; its daemon looked such
+    a number up and answered "Specified account does not exist". Full-width or Arabic-Indic digits
+    could never name an account either way: signal-cli stores accounts in ASCII E.164.
+    """
+    if not _ACCOUNT_NUMBER.fullmatch(value):
+        raise MalformedAccountError(_naming(INVALID_ACCOUNT, field), field, opens_account=opens_account)
+    return value
+
+
+def check_recipient_text(value: str, field: str | None = None) -> str:
+    """Refuse a recipient that starts with a plus sign but is no ASCII phone number.
+
+    A leading ``+`` (or ``＋`` and the other forms Unicode folds to it) makes signal-cli read the
+    value as a phone number, and its phone number library accepts full-width and other non-ASCII
+    digits that the original's checks (:func:`is_phone_number`) do not: the same request reached
+    signal-cli as a username in one place and as a number in another. Such a value can never be
+    a username (they start with a letter), so it is refused with signal-cli's own text.
+    """
+    if (value and unicodedata.normalize("NFKC", value[0]) == "+" and not is_phone_number(value)
+            and not _is_internal_group_id(value, sizes=(_GROUP_ID_BYTES,))):  # base64 may start with "+"
+        raise IdentifierError(_naming(INVALID_PHONE_NUMBER.format(value=value), field))
+    return value
+
+
+def _naming(message: str, field: str | None) -> str:
+    return naming_field(message, field) if field else message
 
 
 def parse_uuid(value: str) -> str | None:
@@ -137,17 +192,21 @@ def internal_to_group_id(internal_id: str) -> str:
 def group_id_to_internal(group_id: str) -> str:
     """Return the internal group id for a REST id (``group.`` optional) or an internal id.
 
-    An internal id is recognised by decoding to exactly 32 (or 16, v1) bytes;
-    otherwise the value is decoded once and must yield an internal id.
+    An internal id is recognised by decoding to exactly 32 (or 16, v1) bytes. Otherwise the
+    value is decoded once, as the original does, and the text it yields goes to signal-cli,
+    which judges it: an unknown or malformed id gets signal-cli's own answer (``Invalid group
+    id: Failed to decode groupId …``, ``Group not found: …``). Only a value that does not decode,
+    or decodes to no text (not UTF-8, empty, control characters), is refused here with the
+    original's ``Invalid group id``.
     """
     stripped = group_id.removeprefix(GROUP_PREFIX)
     if _is_internal_group_id(stripped):
         return stripped
     try:
-        inner = decode_std_base64(stripped).decode("ascii")
+        inner = decode_std_base64(stripped).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         raise IdentifierError(_MSG_INVALID_GROUP_ID) from None
-    if not _is_internal_group_id(inner):
+    if not inner or not inner.isprintable():
         raise IdentifierError(_MSG_INVALID_GROUP_ID)
     return inner
 
@@ -235,3 +294,8 @@ def unescape_path_segment(value: str) -> str:
         return unquote_to_bytes(value.encode("utf-8")).decode("utf-8")
     except UnicodeDecodeError:
         raise IdentifierError(_MSG_MALFORMED_NUMBER) from None
+
+
+def restore_plus(value: str) -> str:
+    """A number read from a query string: an unencoded ``+`` arrives as a space."""
+    return "+" + value[1:] if value.startswith(" ") else value

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from tests.helpers import unknown_account_error
+
 A = "+4915100000001"
 B = "+4915100000002"
 
@@ -53,7 +55,7 @@ def test_update_account_settings_answers_201_like_the_original(api):
 
 def test_update_account_settings_of_an_unknown_number_is_a_400(api):
     response = api.client.put(f"/v1/accounts/{A}/settings", json={"share_number": True})
-    assert (response.status_code, response.json) == (400, {"error": f"User {A} is not registered."})
+    assert (response.status_code, response.json) == (400, {"error": unknown_account_error(api.mode, A)})
 
 
 def test_set_and_remove_username(api):
@@ -86,12 +88,17 @@ def test_a_username_failure_shows_signal_clis_error(api):
     assert response.json["error"].startswith("Failed to set username: Username is not available")
 
 
-def test_username_validation(make_api):
+def test_a_missing_username_is_signal_clis_to_judge(make_api):
+    """The original checks no username: an empty one goes to signal-cli, which refuses it."""
     api = make_api("normal")
+    api.register(A)
     response = api.client.post(f"/v1/accounts/{A}/username", json={})
     assert response.status_code == 400
-    assert response.json["error"].startswith("Couldn't process request - invalid request: username:")
-    assert api.calls() == []
+    assert api.last_call("updateAccount")["params"] == {"username": ""}
+    response = api.client.post(f"/v1/accounts/{A}/username", json={"username": 5})
+    assert (response.status_code, response.json) == (
+        400, {"error": "Couldn't process request - invalid request: username: expected a JSON string"})
+    assert len(api.calls("updateAccount")) == 1
 
 
 def test_set_and_remove_pin(api):
@@ -106,9 +113,11 @@ def test_set_and_remove_pin(api):
     assert _account_file(api, A)["registrationLockPin"] is None
 
 
-def test_pin_validation(make_api):
+def test_a_missing_pin_is_signal_clis_to_judge(make_api):
+    """The original checks no PIN: signal-cli answers an empty one (``PIN must not be empty``)."""
     api = make_api("normal")
+    api.register(A)
     response = api.client.post(f"/v1/accounts/{A}/pin", json={})
     assert response.status_code == 400
-    assert response.json["error"].startswith("Couldn't process request - invalid request: pin:")
-    assert api.calls() == []
+    assert "PIN must not be empty" in response.json["error"]
+    assert api.last_call("setPin")["params"] == {"pin": ""}

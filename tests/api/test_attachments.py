@@ -59,6 +59,19 @@ def test_the_content_type_is_sniffed_from_the_content(normal):
     assert normal.client.get("/v1/attachments/fake.png").headers["Content-Type"] == "application/pdf"
 
 
+@pytest.mark.parametrize(("data", "content_type"), [
+    (b"an attachment\n", "text/plain; charset=utf-8"),
+    ("grüße\r\n\tund tschüss".encode(), "text/plain; charset=utf-8"),
+    (b"text\x00with a NUL", "application/octet-stream"),
+    (b"\x01\x02\x03", "application/octet-stream"),
+])
+def test_text_is_served_as_text_and_unknown_bytes_as_binary(normal, data, content_type):
+    """As the original's sniffer: text without control bytes is text/plain, anything else unknown is binary."""
+    (normal.config_dir / "attachments" / "file").write_bytes(data)
+    response = normal.client.get("/v1/attachments/file")
+    assert (response.status_code, response.headers["Content-Type"], response.data) == (200, content_type, data)
+
+
 @pytest.mark.parametrize("method", ["get", "delete"])
 def test_an_unknown_attachment_is_a_404(normal, method):
     response = getattr(normal.client, method)("/v1/attachments/nope")

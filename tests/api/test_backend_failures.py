@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from tests.helpers import unknown_account_error
+
 A = "+4915100000001"
 B = "+4915100000002"
 
@@ -93,3 +95,29 @@ def test_an_unreachable_daemon_is_a_503_even_where_the_original_says_500(make_ap
     assert "not reachable" in response.json["error"]
     response = send(api)
     assert response.status_code == 503
+
+
+def test_no_trace_path_or_parser_text_reaches_the_client(make_api, mode, tmp_path):
+    api = make_api(mode)
+    api.register(A)
+    attachment = tmp_path / "api" / "tmp" / "3f1c.png"
+    set_faults(api, {"send": {"exit": 2, "message": (
+        f"Failed to send message: {attachment} (No such file or directory) (IOException)\n"
+        "java.io.IOException: gone\n\tat org.asamk.signal.commands.SendCommand.handleCommand(SendCommand.java:228)")}})
+    response = send(api)
+    assert response.status_code == 400
+    assert response.json == {"error": "Failed to send message: 3f1c.png (No such file or directory) (IOException)"}
+    set_faults(api, {"send": {"exit": 1, "message": (
+        "usage: signal-cli send [-h] [-g [GROUP_ID [GROUP_ID ...]]]\n"
+        "signal-cli: error: unrecognized arguments: '--attachment=/etc/passwd'")}})
+    response = send(api)
+    assert response.status_code == 400
+    assert response.json == {"error": "signal-cli refused the arguments of this request"}
+
+
+def test_an_unregistered_account_keeps_signal_clis_exact_text(make_api, mode):
+    api = make_api(mode)
+    api.register(B)
+    response = send(api)
+    assert response.status_code == 400
+    assert response.json == {"error": unknown_account_error(mode, A)}

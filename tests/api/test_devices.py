@@ -1,6 +1,9 @@
 """Registration, verification, unregistration and the account list, in every mode."""
 from __future__ import annotations
 
+from signal_api.qrpng import QrCodeError, go_encoded_bits
+from tests.helpers import unknown_account_error
+
 A = "+4915100000001"
 B = "+4915100000002"
 
@@ -57,7 +60,7 @@ def test_unregister_and_delete_local_data(api):
 def test_unregister_an_unknown_number_is_a_400(api):
     response = api.client.post(f"/v1/unregister/{A}")
     assert response.status_code == 400
-    assert response.json == {"error": f"User {A} is not registered."}
+    assert response.json == {"error": unknown_account_error(api.mode, A)}
 
 
 def test_an_invalid_register_body_is_a_400(api):
@@ -71,6 +74,7 @@ def test_an_invalid_register_body_is_a_400(api):
 import json  # noqa: E402
 import os  # noqa: E402
 import struct  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 import zlib  # noqa: E402
 
@@ -219,6 +223,8 @@ def test_a_link_that_fails_at_once_is_a_400(make_api):
     ("/v1/qrcodelink?device_name=x&qrcode_version=41",
      "Couldn't create QR code: Invalid version 41 (expected 1-40 inclusive)"),
 ])
+
+
 def test_qrcodelink_validation(make_api, url, message):
     api = make_api("normal")
     response = api.client.get(url)
@@ -231,10 +237,30 @@ def test_a_qr_version_too_small_for_the_uri_is_a_400(make_api):
     api = make_api("normal")
     response = api.client.get("/v1/qrcodelink?device_name=x&qrcode_version=2")
     assert response.status_code == 400
-    assert response.json == {"error": "Couldn't create QR code: Cannot encode QR code: content too large for "
-                                      "fixed size QR Code version 2"}
+    (link,) = _pending_links(api).values()
+    bits = go_encoded_bits(link["uri"].encode(), 2)  # counted as go-qrcode counts: see the tests below
+    assert response.json == {"error": "Couldn't create QR code: Cannot encode QR code: content too large for fixed "
+                                      f"size QR Code version 2 (encoded length is {bits} bits, maximum length is "
+                                      "128 bits)"}
     response = api.client.get("/v1/qrcodelink?device_name=x&qrcode_version=%2B12")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("data", "version", "bits"), [
+    (b"01234567", 1, 4 + 10 + 20 + 7),            # digits: 10 bits per three, 7 for the last two
+    (b"HELLO WORLD", 1, 4 + 9 + 55 + 6),          # alphanumerics: 11 bits per two, 6 for the last
+    (b"a" + b"1" * 20 + b"b", 1, 20 + 81 + 20),   # a long digit run stays its own segment
+    (b"a1b", 1, 12 + 24),                         # ...a short one is cheaper inside the byte segment
+    (b"HELLO WORLD", 10, 4 + 11 + 55 + 6),        # versions 10-26 have longer count indicators
+    (b"a" * 300, 27, 4 + 16 + 2400),
+])
+def test_the_encoded_length_is_counted_as_go_qrcode_counts_it(data, version, bits):
+    assert go_encoded_bits(data, version) == bits
+
+
+def test_a_run_longer_than_its_count_indicator_is_refused_as_go_qrcode_refuses_it():
+    with pytest.raises(QrCodeError, match="length too long to be represented"):
+        go_encoded_bits(b"a" * 256, 9)
 
 
 def test_add_list_and_remove_devices(api):
@@ -268,10 +294,76 @@ def test_device_validation(make_api):
     assert (response.status_code, response.json) == (400, {"error": "deviceId must be numeric"})
     response = api.client.delete(f"/v1/devices/{A}/99999999999999999999")
     assert (response.status_code, response.json) == (400, {"error": "deviceId must be numeric"})
-    response = api.client.post(f"/v1/devices/{A}", json={})
-    assert response.status_code == 400
-    assert response.json["error"].startswith("Couldn't process request - invalid request: uri:")
+    response = api.client.post(f"/v1/devices/{A}", json={"uri": 5})
+    assert (response.status_code, response.json) == (
+        400, {"error": "Couldn't process request - invalid request: uri: expected a JSON string"})
     response = api.client.delete(f"/v1/devices/{A}/local-data", json={"ignore_registered": "x"})
-    assert response.status_code == 400
-    assert "ignore_registered" in response.json["error"]
+    assert (response.status_code, response.json) == (
+        400, {"error": "Couldn't process request - invalid request: ignore_registered: expected true or false"})
     assert api.calls() == []
+
+
+# ---------------------------------------------------------------- bounded links
+
+LINK_COMMAND = {"normal": "link", "json-rpc": "startLink"}
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_links_beyond_the_limit_are_429_with_retry_after(make_api, mode):
+    api = make_api(mode)  # the default limit: 3
+    answers = [api.client.get(f"/v1/qrcodelink?device_name=device{i}") for i in range(25)]
+    assert [r.status_code for r in answers] == [200] * 3 + [429] * 22
+    refused = answers[-1]
+    assert refused.json == {"error": "Too many device links are waiting to be scanned (at most 3); "
+                                     "scan one or try again later"}
+    # SIGNAL_CLI_CMD_TIMEOUT is 30 here: the first waiting link gives up within that.
+    assert 1 <= int(refused.headers["Retry-After"]) <= 30
+    assert len(api.calls(LINK_COMMAND[mode])) == 3
+    if mode == "normal":
+        assert len(api.backend.links.active()) == 3
+    # A scanned link frees its place.
+    _scan(api, next(iter(_pending_links(api).values()))["uri"])
+    assert _wait_for(lambda: api.client.get("/v1/qrcodelink/raw?device_name=late").status_code == 200)
+    assert len(api.calls(LINK_COMMAND[mode])) == 4
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_a_second_request_for_a_waiting_device_name_reuses_its_link(make_api, mode):
+    api = make_api(mode, SIGNAL_API_MAX_CONCURRENT_LINKS="1")
+    uri = api.client.get("/v1/qrcodelink/raw?device_name=kitchen").json["device_link_uri"]
+    assert api.client.get("/v1/qrcodelink/raw?device_name=kitchen").json == {"device_link_uri": uri}
+    response = api.client.get("/v1/qrcodelink?device_name=kitchen")
+    assert response.status_code == 200
+    expected = segno.make_qr(uri, version=10, error="h", boost_error=False)
+    assert _png_modules(response.data)[1] == [[bool(v) for v in row] for row in expected.matrix]
+    assert len(api.calls(LINK_COMMAND[mode])) == 1
+    if mode == "normal":
+        assert len(api.backend.links.active()) == 1
+    # Reusing does not take a place: another name is still refused.
+    assert api.client.get("/v1/qrcodelink/raw?device_name=hall").status_code == 429
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_simultaneous_requests_for_one_device_name_share_one_link(make_api, mode):
+    api = make_api(mode)
+    uris: list[str] = []
+
+    def ask() -> None:
+        uris.append(api.app.test_client().get("/v1/qrcodelink/raw?device_name=door").json["device_link_uri"])
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(uris) == 6 and len(set(uris)) == 1
+    assert len(api.calls(LINK_COMMAND[mode])) == 1
+
+
+def test_a_missing_device_uri_is_signal_clis_to_judge(make_api):
+    """The original checks no URI: signal-cli answers an empty one."""
+    api = make_api("normal")
+    api.register(A)
+    response = api.client.post(f"/v1/devices/{A}", json={})
+    assert (response.status_code, response.json) == (400, {"error": "Invalid device link"})
+    assert api.last_call("addDevice")["params"] == {"uri": ""}

@@ -226,7 +226,7 @@ def test_username_members_get_the_u_prefix_in_every_mode(trio):
      "Invalid send messages permission provided - only 'every-member' and 'only-admins' allowed!"),
     ({"group_link": "on"},
      "Invalid group link provided - only 'enabled', 'enabled-with-approval' and 'disabled' allowed!"),
-    ({"expiration_time": "soon"}, "Couldn't process request - invalid request: expiration_time: Not a valid integer."),
+    ({"expiration_time": "soon"}, "Couldn't process request - invalid request: expiration_time: expected an integer"),
 ])
 def test_create_and_update_validate_like_the_original(cli, body, message):
     response = cli.client.post(f"/v1/groups/{A}", json={"name": "x", **body})
@@ -356,11 +356,63 @@ def test_pin_and_unpin_reach_the_members(trio):
     assert all(m["groupInfo"]["groupId"] == internal_of(group_id) for m in received)
 
 
-def test_pin_needs_author_and_timestamp(cli):
+def test_unpin_needs_author_and_timestamp(cli):
     group_id = create(cli)
     base = f"/v1/groups/{A}/{group_id}/pin-message"
+    response = cli.client.delete(base, json={"timestamp": 1700000000000})
+    assert (response.status_code, response.json) == (400, {"error": "Couldn't process request - target author missing"})
+    response = cli.client.delete(base, json={"target_author": B})
+    assert (response.status_code, response.json) == (400, {"error": "Couldn't process request - timestamp missing"})
+    assert cli.calls("sendUnpinMessage") == []
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_pin_takes_a_missing_timestamp_as_0_and_author_as_empty_like_the_original(trio):
+    """The original checks neither field when pinning: a missing timestamp reaches signal-cli as 0
+    and a missing author as "", and the client reads signal-cli's answer to that, in every mode."""
+    group_id = create(trio)
+    base = f"/v1/groups/{A}/{group_id}/pin-message"
+    response = trio.client.post(base, json={"target_author": B})
+    assert (response.status_code, response.data) == (201, b"")
+    assert trio.last_call("sendPinMessage")["params"]["targetTimestamp"] == 0
+    response = trio.client.post(base, json={"timestamp": 1700000000000})
+    assert (response.status_code, response.json) == (400, {"error": "Invalid phone number '': No valid characters found."})
+    assert trio.last_call("sendPinMessage")["params"]["targetAuthor"] == ""
+    assert len(trio.calls("sendPinMessage")) == 2
+
+
+# "group." + base64 of "foo": decoded once, as the original does, and given to signal-cli, whose
+# words the client reads (signal-cli 0.13.19's texts; checked against its GroupId class).
+NOT_A_GROUP_ID = "group." + base64.b64encode(b"foo").decode()
+NOT_A_GROUP_ID_TEXT = 'Invalid group id: Failed to decode groupId (must be base64) "foo": Invalid group id of size 2'
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_a_group_id_signal_cli_cannot_read_gets_its_words_on_every_route(trio):
+    routes = [("post", f"/v1/groups/{A}/{NOT_A_GROUP_ID}/quit", None),
+              ("delete", f"/v1/groups/{A}/{NOT_A_GROUP_ID}", None),
+              ("put", f"/v1/groups/{A}/{NOT_A_GROUP_ID}", {"name": "x"}),
+              ("post", f"/v1/groups/{A}/{NOT_A_GROUP_ID}/block", None),
+              ("post", f"/v1/groups/{A}/{NOT_A_GROUP_ID}/join", None),
+              ("get", f"/v1/groups/{A}/{NOT_A_GROUP_ID}/avatar", None),
+              ("post", f"/v1/groups/{A}/{NOT_A_GROUP_ID}/pin-message", {"target_author": B, "timestamp": 1})]
+    for method, path, body in routes:
+        response = getattr(trio.client, method)(path, json=body)
+        assert (response.status_code, response.json) == (400, {"error": NOT_A_GROUP_ID_TEXT}), (method, path)
+    for command in ("quitGroup", "updateGroup", "block", "getAvatar", "sendPinMessage"):
+        assert trio.last_call(command)["params"]["groupId"] in ("foo", ["foo"])
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_an_unknown_group_is_signal_clis_group_not_found(trio):
+    """Leaving (quit or delete) prefixes it with "Failed to send to group: ", as signal-cli does.
+
+    The original in json-rpc mode answered the update with 204 (it dropped signal-cli's error):
+    here the update is a 400 in every mode."""
     for method in ("post", "delete"):
-        response = getattr(cli.client, method)(base, json={"timestamp": 1700000000000})
-        assert (response.status_code, response.json) == (400, {"error": "Couldn't process request - target author missing"})
-        response = getattr(cli.client, method)(base, json={"target_author": B})
-        assert (response.status_code, response.json) == (400, {"error": "Couldn't process request - timestamp missing"})
+        path = f"/v1/groups/{A}/{UNKNOWN_ID}" + ("/quit" if method == "post" else "")
+        response = getattr(trio.client, method)(path)
+        assert (response.status_code, response.json) == (
+            400, {"error": f"Failed to send to group: Group not found: {UNKNOWN_INTERNAL}"})
+    response = trio.client.put(f"/v1/groups/{A}/{UNKNOWN_ID}", json={"name": "x"})
+    assert (response.status_code, response.json) == (400, {"error": f"Group not found: {UNKNOWN_INTERNAL}"})

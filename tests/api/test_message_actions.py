@@ -160,6 +160,14 @@ def test_remote_delete_returns_the_timestamp_and_b_sees_the_deletion(pair):
     assert envelope["dataMessage"]["remoteDelete"] == {"timestamp": target}
 
 
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_remote_delete_without_timestamp_is_sent_as_0_like_the_original(pair):
+    response = pair.client.delete(f"/v1/remote-delete/{A}", json={"recipient": B})
+    assert response.status_code == 201
+    assert response.json["timestamp"].isdigit()
+    assert pair.last_call("remoteDelete")["params"] == {"recipient": [B], "targetTimestamp": 0}
+
+
 # ---------------------------------------------------------------- polls
 
 def test_poll_create_vote_and_close(pair):
@@ -248,10 +256,6 @@ MISSING = [
     ("post", "/v1/receipts/{n}", {"recipient": B, "receipt_type": "delivered", "timestamp": 1},
      "receipt type must be read or viewed"),
     ("post", "/v1/receipts/{n}", {"recipient": B, "receipt_type": "read"}, "timestamp missing"),
-    ("put", "/v1/typing-indicator/{n}", {}, "recipient missing"),
-    ("delete", "/v1/typing-indicator/{n}", {"recipient": ""}, "recipient missing"),
-    ("delete", "/v1/remote-delete/{n}", {"timestamp": 1}, "recipient missing"),
-    ("delete", "/v1/remote-delete/{n}", {"recipient": B}, "timestamp missing"),
     ("post", "/v1/polls/{n}", {"question": "Q", "answers": ["a", "b"]}, "recipient missing"),
     ("post", "/v1/polls/{n}", {"recipient": B, "answers": ["a", "b"]}, "question missing"),
     ("post", "/v1/polls/{n}", {"recipient": B, "question": "Q"}, "answers missing"),
@@ -275,7 +279,7 @@ OTHER_ERRORS = [
     ("post", "/v1/polls/{n}/vote", {"recipient": B, "poll_author": B, "poll_timestamp": "1",
                                     "selected_answers": [1, 0]},
      "Invalid index in selected_answers specified, index needs to be >= 1!"),
-    ("post", "/v1/reactions/{n}", {"recipient": "group.bm90IGEgZ3JvdXA=", "reaction": "👍", "target_author": B,
+    ("post", "/v1/reactions/{n}", {"recipient": "group.!!!", "reaction": "👍", "target_author": B,
                                    "timestamp": 1}, "Invalid group id"),
     ("post", "/v1/polls/{n}", {"recipient": "group.bm90IGEgZ3JvdXA=", "question": "Q", "answers": ["a", "b"]},
      "Invalid identifier group.bm90IGEgZ3JvdXA="),
@@ -317,6 +321,38 @@ def test_other_request_errors(normal, method, path, body, text):
     assert response.status_code == 400
     assert response.json == {"error": text}
     assert normal.calls() == []
+
+
+# What the original sends signal-cli for these, and signal-cli's answer, which the client reads:
+# the CLI gets the empty recipient as an argument, the daemon no recipient at all.
+NO_RECIPIENT = {"normal": "Invalid phone number '': No valid characters found.", "json-rpc": "No recipients given"}
+PASSED_TO_SIGNAL_CLI = [
+    ("put", "/v1/typing-indicator/{n}", {}, "sendTyping"),
+    ("delete", "/v1/typing-indicator/{n}", {"recipient": ""}, "sendTyping"),
+    ("delete", "/v1/remote-delete/{n}", {"timestamp": 1}, "remoteDelete"),
+]
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+@pytest.mark.parametrize(("method", "path", "body", "command"), PASSED_TO_SIGNAL_CLI)
+def test_a_missing_recipient_gets_signal_clis_answer_as_from_the_original(pair, mode, method, path, body, command):
+    response = getattr(pair.client, method)(path.format(n=A), json=body)
+    assert (response.status_code, response.json) == (400, {"error": NO_RECIPIENT[mode]})
+    call = pair.last_call(command)
+    if mode == "normal":
+        assert call["argv"][-2:] == ["--", ""]
+    else:
+        assert "recipient" not in call["params"]
+
+
+@pytest.mark.parametrize("mode", ["normal", "json-rpc"])
+def test_a_group_id_that_signal_cli_refuses_gets_its_words(pair):
+    # "group." + base64 of "not a group": decoded once, as the original does, and given to signal-cli.
+    body = {"recipient": "group.bm90IGEgZ3JvdXA=", "reaction": "👍", "target_author": B, "timestamp": 1}
+    response = pair.client.post(f"/v1/reactions/{A}", json=body)
+    assert (response.status_code, response.json) == (400, {"error": (
+        'Invalid group id: Failed to decode groupId (must be base64) "not a group": Illegal base64 character 20')})
+    assert pair.last_call("sendReaction")["params"]["groupId"] in ("not a group", ["not a group"])
 
 
 @pytest.mark.parametrize(("method", "path", "body", "field"), WRONG_TYPES)

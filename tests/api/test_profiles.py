@@ -56,7 +56,7 @@ def test_profile_validation(make_api):
         assert response.json == {"error": "Couldn't process request - profile name missing"}
     response = api.client.put(f"/v1/profiles/{A}", json={"name": "A", "base64_avatar": "not base64!"})
     assert response.status_code == 400
-    assert response.json == {"error": "Couldn't decode base64 encoded avatar"}
+    assert response.json == {"error": "Couldn't decode base64 encoded avatar: illegal base64 data at input byte 3"}
     assert api.calls("updateProfile") == []
 
 

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from tests.helpers import unknown_account_error
+
 A = "+4915100000001"
 B = "+4915100000002"
 C = "+4915100000003"
@@ -78,6 +80,12 @@ def test_partial_failures_are_listed_per_recipient(pair):
     assert [m["envelope"]["dataMessage"]["message"] for m in pair.receive(B)] == ["hi"]
 
 
+def test_unregistered_recipients_only_is_a_400_with_signal_clis_message_line(pair):
+    """The original's normal mode puts signal-cli's JSON send result before the line; every mode here has the line."""
+    response = send(pair, recipients=[NOT_ON_SIGNAL], message="hi")
+    assert (response.status_code, response.json) == (400, {"error": "Failed to send message"})
+
+
 def test_untrusted_recipients_only_is_a_400(pair):
     response = send(pair, recipients=[UNTRUSTED], message="hi")
     assert response.status_code == 400
@@ -138,13 +146,27 @@ def test_attachments_in_all_three_forms_arrive_and_temp_files_are_removed(pair):
     assert paths[0].endswith(".png")
     tmp_root = pair.root / "api" / "tmp"
     assert all(os.path.realpath(p).startswith(str(tmp_root)) for p in paths)
-    assert files_under(tmp_root) == []
+    assert files_under(tmp_root) == [] and os.listdir(tmp_root) == []
     received = pair.receive(B)[0]["envelope"]["dataMessage"]["attachments"]  # one message, three files
     assert len(received) == 3
     for attachment in received:
         stored = pair.config_dir / "attachments" / attachment["id"]
         assert stored.read_bytes() == PNG
         assert attachment["size"] == len(PNG)
+
+
+def test_a_send_without_files_creates_no_directory(pair):
+    data_dir = pair.root / "api"
+    before = dirs_under(data_dir)
+    assert send(pair, recipients=[B], message="no files").status_code == 201
+    assert send(pair, recipients=[B], message="none here either", base64_attachments=[]).status_code == 201
+    assert pair.last_call("send")["params"]["message"] == "none here either"
+    assert dirs_under(data_dir) == before
+    assert not (data_dir / "tmp").exists()
+
+
+def dirs_under(root):
+    return sorted(os.path.join(d, name) for d, names, _ in os.walk(root) for name in names)
 
 
 @pytest.mark.parametrize("name", ["../../escape.txt", "..%2F..%2Fescape.txt", "/etc/escape.txt", "..\\..\\escape.txt"])
@@ -220,10 +242,10 @@ def test_v1_send_returns_one_object(pair):
 
 
 @pytest.mark.parametrize("body, status, error", [
-    (None, 400, "Couldn't process request - please provide at least one recipient"),
-    ({"number": A, "recipients": "+4915100000002"}, 400, "Couldn't process request - invalid request: recipients: Not a valid list."),
-    ({"number": A, "recipients": [B], "quote_timestamp": "yesterday"}, 400, "Couldn't process request - invalid request: quote_timestamp: Not a valid integer."),
-    ({"number": A, "recipients": [B], "mentions": [{"start": 0}]}, 400, None),
+    (None, 400, "Couldn't process request - invalid request: the body is empty"),
+    ({"number": A, "recipients": "+4915100000002"}, 400, "Couldn't process request - invalid request: recipients: expected a JSON array"),
+    ({"number": A, "recipients": [B], "quote_timestamp": "yesterday"}, 400, "Couldn't process request - invalid request: quote_timestamp: expected an integer"),
+    ({"number": A, "recipients": [B], "mentions": [{"start": "0"}]}, 400, None),
     ({"recipients": [B], "message": "x"}, 400, "Couldn't process request - please provide a valid number"),
     ({"number": A, "recipients": [], "message": "x"}, 400, "Couldn't process request - please provide at least one recipient"),
     ({"number": A, "recipients": ["group.!!notbase64!!"], "message": "x"}, 400, "Invalid identifier group.!!notbase64!!"),
@@ -253,4 +275,4 @@ def test_bad_input_is_a_400_naming_the_problem_and_nothing_is_sent(pair, body, s
 def test_an_unregistered_sender_gets_signal_clis_message(api):
     response = send(api, recipients=[B], message="x")
     assert response.status_code == 400
-    assert response.json == {"error": f"User {A} is not registered."}
+    assert response.json == {"error": unknown_account_error(api.mode, A)}

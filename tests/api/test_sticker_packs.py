@@ -29,11 +29,11 @@ def test_an_invalid_pack_is_a_400(api):
     assert api.client.get(f"/v1/sticker-packs/{A}").json == []
 
 
-def test_pack_id_and_key_are_required(make_api):
+def test_a_missing_pack_key_is_signal_clis_to_judge(make_api):
+    """The original checks neither part: the link signal-cli gets lacks the key, and it says so."""
     api = make_api("normal")
+    api.register(A)
     response = api.client.post(f"/v1/sticker-packs/{A}", json={"pack_id": PACK_ID})
-    assert response.status_code == 400
-    assert response.json == {
-        "error": "Couldn't process request - invalid request: pack_key: Missing data for required field."
-    }
-    assert api.calls("addStickerPack") == []
+    assert (response.status_code, response.json) == (400, {"error": "Invalid sticker pack link"})
+    assert api.last_call("addStickerPack")["params"] == {
+        "uri": [f"https://signal.art/addstickers/#pack_id={PACK_ID}&pack_key="]}

@@ -22,7 +22,7 @@ def test_the_trust_mode_is_stored_and_applied_to_every_call(api):
     call = api.last_call("send")
     assert call["trustNewIdentities"] == "always"
     if call["via"] == "cli":
-        assert call["argv"][call["argv"].index("--trust-new-identities") + 1] == "always"
+        assert "--trust-new-identities=always" in call["argv"][:call["argv"].index("send")]
     api.client.post(f"/v1/configuration/{A}/settings", json={"trust_mode": "never"})
     api.client.put(f"/v1/accounts/{A}/settings", json={"share_number": True})
     assert api.last_call("updateAccount")["trustNewIdentities"] == "never"
@@ -53,3 +53,13 @@ def test_an_invalid_trust_mode_is_a_400(make_api, body):
     assert (response.status_code, response.json) == (400, {"error": "Invalid trust mode"})
     assert not (api.config_dir / "api-config.yml").exists()
     assert api.calls() == []
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_malformed_number_has_no_settings(make_api, method):
+    """The original stores settings for any path segment; signal-api refuses what is no phone number."""
+    api = make_api("normal")
+    response = getattr(api.client, method)("/v1/configuration/12345/settings", json={"trust_mode": "always"})
+    assert response.status_code == 400
+    assert response.json["error"].startswith("Invalid account (phone number)")
+    assert not (api.config_dir / "api-config.yml").exists()

@@ -4,6 +4,9 @@ A server is started once per mode for the whole folder (starting one costs secon
 share two accounts registered once per server (in normal mode every signal-cli call is a process,
 so registering costs about a second per account) and look only for what they sent themselves
 (unique texts, their own timestamps); tests that need an empty inbox register fresh accounts.
+
+Each mode runs once with auth off (the original's behaviour) and once with ``SIGNAL_API_AUTH=token``
+(``<mode>+auth``): the helpers then present an admin token, and the libraries their own tokens.
 """
 from __future__ import annotations
 
@@ -11,31 +14,48 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from signal_api.access.tokens import TokenStore
+from signal_api.storage.inbox import Inbox
 from tests.conftest import VERIFICATION_CODE
 from tests.helpers import ServerProcess, running_server
 
 CLIENT_MODES = ("normal", "json-rpc")
+AUTH_SUFFIX = "+auth"
 Envelope = dict[str, Any]
 
 
 class LiveApi:
     """A running server plus helpers that act as a plain HTTP client and read the simulator's files."""
 
-    def __init__(self, process: ServerProcess) -> None:
+    def __init__(self, process: ServerProcess, *, auth: bool = False) -> None:
         self.process = process
+        self.auth = auth
         self.mode = process.mode
         self.base = process.base
         self.port = process.port
         self.service = f"127.0.0.1:{process.port}"
         self.config_dir = process.config_dir
         self._numbers = itertools.count(1)
+        self._tokens = itertools.count(1)
         self._shared: tuple[str, str] | None = None
         self.http = requests.Session()
+        if auth:
+            self.http.headers["Authorization"] = f"Bearer {self.token('helpers')}"
+
+    def token(self, name: str, **kwargs: Any) -> str:
+        """A new API token in the server's database (as ``signal-api tokens create`` makes them)."""
+        database = Path(self.process.env["SIGNAL_API_DATA_DIR"]) / "signal-api.db"
+        inbox = Inbox(database)
+        try:
+            return TokenStore(inbox.execute).create(f"{name}-{next(self._tokens)}", **kwargs)
+        finally:
+            inbox.close()
 
     def new_account(self) -> str:
         """Register and verify a number no other test uses, through the REST API."""
@@ -96,11 +116,13 @@ class LiveApi:
         return [r for r in records if r["command"] == command]
 
 
-@pytest.fixture(scope="package", params=CLIENT_MODES)
+@pytest.fixture(scope="package", params=[*CLIENT_MODES, *(mode + AUTH_SUFFIX for mode in CLIENT_MODES)])
 def live(request, tmp_path_factory) -> Iterator[LiveApi]:
-    """A real server in ``normal`` and then in ``json-rpc`` mode, shared by the folder's tests."""
-    with running_server(request.param, tmp_path_factory.mktemp(request.param)) as process:
-        api = LiveApi(process)
+    """A real server in ``normal`` and ``json-rpc`` mode, each without and with auth, shared by the folder's tests."""
+    mode, auth = request.param.removesuffix(AUTH_SUFFIX), request.param.endswith(AUTH_SUFFIX)
+    extra = {"SIGNAL_API_AUTH": "token"} if auth else {}
+    with running_server(mode, tmp_path_factory.mktemp(mode), **extra) as process:
+        api = LiveApi(process, auth=auth)
         yield api
         api.http.close()
 

@@ -10,7 +10,7 @@ import struct
 
 import pytest
 import requests
-from pysignalclirestapi import SignalCliRestApi
+from pysignalclirestapi import SignalCliRestApi, SignalCliRestApiHTTPBasicAuth
 from pysignalclirestapi.api import SignalCliRestApiError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,7 +21,11 @@ TINY_PNG = base64.b64decode(
 
 
 def client(live, number: str) -> SignalCliRestApi:
-    return SignalCliRestApi(live.base, number)
+    if not live.auth:
+        return SignalCliRestApi(live.base, number)
+    # HTTP Basic, as Home Assistant configures it: any user name, the token as password.
+    return SignalCliRestApi(live.base, number, auth=SignalCliRestApiHTTPBasicAuth("home-assistant",
+                                                                                 live.token("pysignalclirestapi")))
 
 
 def sent_timestamp(reply) -> int:
@@ -62,7 +66,7 @@ def test_attachments_as_bytes_arrive_and_can_be_listed_fetched_and_deleted(live,
 
     assert attachment_id in api_b.list_attachments()
     assert api_b.get_attachment(attachment_id) == TINY_PNG
-    raw = requests.get(f"{live.base}/v1/attachments/{attachment_id}", timeout=10)
+    raw = live.http.get(f"{live.base}/v1/attachments/{attachment_id}", timeout=10)
     assert raw.headers["Content-Type"] == "image/png"
     assert api_b.delete_attachment(attachment_id) is None
     assert attachment_id not in api_b.list_attachments()

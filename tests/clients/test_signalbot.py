@@ -17,7 +17,15 @@ PHOTO = base64.b64encode(b"\x89PNG\r\n\x1a\n a photo for the bot").decode()
 
 def make_bot(live, number: str) -> SignalBot:
     """A bot for ``number``; call inside the running loop, which the bot then adopts (it would
-    make its own otherwise)."""
+    make its own otherwise).
+
+    With auth on, the bot has what a bot needs and no more: a Bearer token for its own number
+    with the send, receive and manage scopes.
+    """
+    auth = {}
+    if live.auth:
+        token = live.token("signalbot", accounts=[number], scopes=["send", "receive", "manage"])
+        auth = {"auth": {"type": "bearer", "token": token}}
     return SignalBot({
         "phone_number": number,
         "signal_service": live.service,
@@ -25,6 +33,7 @@ def make_bot(live, number: str) -> SignalBot:
         "storage": {"type": "in-memory"},
         "download_attachments": True,  # the default: received attachments are fetched at once
         "logging_level": logging.WARNING,
+        **auth,
     })
 
 
@@ -66,7 +75,8 @@ class PingHandler(DataMessageHandler):
             self.done.set()
 
 
-@pytest.mark.parametrize("live", ["json-rpc"], indirect=True)  # signalbot only accepts json-rpc servers
+# signalbot only accepts json-rpc servers; with auth off and on.
+@pytest.mark.parametrize("live", ["json-rpc", "json-rpc+auth"], indirect=True)
 def test_a_bot_receives_replies_and_reacts_in_a_chat_and_a_group(live, fresh_account):
     bot_number, sender = fresh_account, live.new_account()
     created = live.http.post(f"{live.base}/v1/groups/{bot_number}", json={"name": "bot room", "members": [sender]},

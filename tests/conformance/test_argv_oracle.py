@@ -60,6 +60,7 @@ def drive_every_route(api) -> None:
         "expiration_time": 60,
         "permissions": {"add_members": "only-admins", "edit_group": "every-member", "send_messages": "every-member"},
     }).json["id"]
+    invite = c.get(f"/v1/groups/{A}/{group}").json["invite_link"]
     requests = [
         ("POST", "/v2/send", {"number": A, "recipients": [B], "message": "hi *there*", "text_mode": "styled",
                               "base64_attachments": [PNG], "mentions": [{"start": 0, "length": 1, "author": B}],
@@ -109,6 +110,14 @@ def drive_every_route(api) -> None:
         ("GET", f"/v1/contacts/{A}/{B}/avatar", None),
         ("PUT", f"/v1/contacts/{A}", {"recipient": B, "name": "Bee", "expiration_in_seconds": 0}),
         ("POST", f"/v1/contacts/{A}/sync", None),
+        ("POST", f"/v1/contacts/{A}/{B}/block", None),
+        ("POST", f"/v1/contacts/{A}/some.user.12/unblock", None),
+        ("POST", f"/v1/contacts/{A}/{B}/message-request", {"response": "accept"}),
+        ("POST", f"/v1/groups/{A}/{group}/message-request", {"response": "delete"}),
+        ("POST", f"/v1/groups/{B}/join-by-link", {"uri": invite}),
+        ("PUT", f"/v1/accounts/{A}/configuration", {"read_receipts": True, "typing_indicators": False,
+                                                    "unidentified_delivery_indicators": True,
+                                                    "link_previews": False}),
         ("PUT", f"/v1/profiles/{A}", {"name": "Ay", "about": "hello", "base64_avatar": PNG}),
         ("PUT", f"/v1/profiles/{A}", {"name": "Ay"}),
         ("GET", f"/v1/identities/{A}", None),
@@ -147,7 +156,7 @@ def distinct_command_lines(calls: list[dict]) -> dict[tuple, list[str]]:
         argv = call.get("argv")
         if not argv or call["via"] != "cli":
             continue
-        start = argv.index("--config")
+        start = next(i for i, arg in enumerate(argv) if arg.startswith("--config="))
         args = argv[start:]
         key = (call["command"], tuple(sorted(a.split("=")[0] for a in args if a.startswith("-"))))
         lines.setdefault(key, args)
@@ -181,9 +190,12 @@ def run_real(config: Path, command: str, args: list[str], scratch: Path):
         copy = scratch / f"{command}-{uuid.uuid4().hex}"
         shutil.copytree(config, copy)
         config = copy
-    args[args.index("--config") + 1] = str(config)
-    if "-a" in args[:args.index(command)]:
-        args[args.index("-a") + 1] = A
+    globals_end = args.index(command)
+    for i, arg in enumerate(args[:globals_end]):
+        if arg.startswith("--config="):
+            args[i] = f"--config={config}"
+        elif arg.startswith("--account="):
+            args[i] = f"--account={A}"
     return args, run(real_command(), args, env=real_env(), stdin="text\n")
 
 
@@ -195,6 +207,7 @@ def test_the_scenario_covers_every_command_the_routes_use(command_lines):
         "updateProfile", "listIdentities", "trust", "getUserStatus", "listStickerPacks", "addStickerPack",
         "listDevices", "addDevice", "removeDevice", "link", "submitRateLimitChallenge", "updateAccount", "setPin",
         "removePin", "register", "verify", "unregister", "deleteLocalAccountData", "listAccounts",
+        "unblock", "sendMessageRequestResponse", "joinGroup", "updateConfiguration",
     } | NOT_IN_0_13_19
     assert expected <= commands, sorted(expected - commands)
 

@@ -41,8 +41,10 @@ class FakeConnection:
 class FakeDaemon:
     """Listens on a unix socket; hands every request line to ``handler`` in the reader thread."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, *, on_eof: Callable[[FakeConnection], None] | None = None) -> None:
         self.handler = handler
+        # Called when a client closes its sending side (the connection is still writable).
+        self.on_eof = on_eof
         self.dir = tempfile.mkdtemp(prefix="fake-daemon-")
         self.path = os.path.join(self.dir, "sock")
         self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -78,6 +80,8 @@ class FakeDaemon:
             except OSError:
                 return
             if not chunk:
+                if self.on_eof is not None:
+                    self.on_eof(connection)
                 return
             buffer += chunk
             while b"\n" in buffer:

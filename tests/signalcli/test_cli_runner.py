@@ -5,13 +5,13 @@ tests elsewhere cover the same paths against a full signal-cli stand-in.
 """
 from __future__ import annotations
 
-import json
+import logging
 import sys
 import time
 
 import pytest
 
-from signal_api.signalcli import errors
+from signal_api.errors import backend as errors
 from signal_api.signalcli.cli import CliBackend, parse_json_lines
 
 
@@ -26,8 +26,8 @@ def test_argv_has_global_options_before_the_command_and_text_on_stdin(tmp_path):
     result = backend.call("send", {"message": "hi -there", "recipient": ["+4915100000002"],
                                    "attachment": ["/tmp/a.png"], "notifySelf": True}, account="+4915100000001")
     assert result["argv"] == [
-        "--config", str(tmp_path / "cfg"), "--output", "json", "-a", "+4915100000001", "send",
-        "--message-from-stdin", "+4915100000002", "--attachment", "/tmp/a.png", "--notify-self",
+        f"--config={tmp_path / 'cfg'}", "--output=json", "--account=+4915100000001", "send",
+        "--message-from-stdin", "--attachment=/tmp/a.png", "--notify-self", "--", "+4915100000002",
     ]
     assert result["stdin"] == "hi -there"
 
@@ -70,13 +70,55 @@ def test_a_failed_send_keeps_the_printed_result_for_challenge_tokens(tmp_path):
     assert caught.value.challenge_tokens == ["abc"]
 
 
-def test_argparse_errors_keep_the_error_line_not_the_usage_block(tmp_path):
+def test_parser_errors_become_one_plain_line_and_the_usage_goes_to_the_debug_log(tmp_path, caplog):
+    # What the real 0.13.19 prints for an option it does not know.
     backend = scripted(tmp_path, (
-        "sys.stderr.write('usage: signal-cli [-h] ...\\n       more usage\\n"
-        "signal-cli: error: argument -t/--target-timestamp is required\\n'); sys.exit(1)"
+        "sys.stderr.write('usage: signal-cli send [-h] [-g [GROUP_ID [GROUP_ID ...]]]\\n"
+        "                  [-u [USERNAME [USERNAME ...]]] [--note-to-self]\\n"
+        "signal-cli: error: unrecognized arguments: \\'--bogus\\'\\n\\nDid you mean:\\n\\t--group\\n'); sys.exit(1)"
     ))
-    with pytest.raises(errors.UserError, match="^signal-cli: error: argument -t/--target-timestamp is required$"):
-        backend.call("remoteDelete", account="+4915100000001")
+    caplog.set_level(logging.DEBUG, logger="signal_api")
+    with pytest.raises(errors.UserError) as caught:
+        backend.call("send", account="+4915100000001")
+    assert caught.value.message == errors.PARSER_REFUSED
+    assert "unrecognized arguments: '--bogus'" in caplog.text
+    assert "usage: signal-cli send" in caplog.text
+
+
+def test_a_java_stack_trace_gives_its_message_line_without_paths(tmp_path, caplog):
+    attachment = tmp_path / "data" / "tmp" / "3f1c.png"
+    backend = scripted(tmp_path, (
+        f"sys.stderr.write('INFO  Main - starting\\n"
+        f"Failed to send message: {attachment} (No such file or directory) (FileNotFoundException)\\n"
+        f"java.io.FileNotFoundException: {attachment} (No such file or directory)\\n"
+        "\\tat java.base/java.io.FileInputStream.open0(Native Method)\\n"
+        "\\tat org.asamk.signal.commands.SendCommand.handleCommand(SendCommand.java:228)\\n"
+        "Caused by: java.io.IOException: gone\\n'); sys.exit(2)"
+    ))
+    caplog.set_level(logging.DEBUG, logger="signal_api")
+    with pytest.raises(errors.UnexpectedError) as caught:
+        backend.call("send", account="+4915100000001")
+    assert caught.value.message == "Failed to send message: 3f1c.png (No such file or directory) (FileNotFoundException)"
+    assert "SendCommand.java:228" in caplog.text, "the full stderr belongs in the debug log"
+
+
+def test_a_python_traceback_gives_its_exception_line(tmp_path):
+    backend = scripted(tmp_path, "def handle(params):\n    return params['account']\nhandle({})\n")
+    with pytest.raises(errors.UserError) as caught:
+        backend.call("listGroups", account="+4915100000001")
+    assert caught.value.message == "KeyError: 'account'"
+
+
+@pytest.mark.parametrize("text", [
+    "User +4915100000001 is not registered.",
+    "Invalid group id: /Vd8s/abc+def==",
+    "Failed to send message: Unregistered user \"+4915100000099\"",
+])
+def test_signal_clis_own_one_line_messages_stay_byte_identical(tmp_path, text):
+    backend = scripted(tmp_path, f"sys.stderr.write({text + chr(10)!r}); sys.exit(1)")
+    with pytest.raises(errors.UserError) as caught:
+        backend.call("listGroups", account="+4915100000001")
+    assert caught.value.message == text
 
 
 def test_the_process_is_killed_at_the_timeout(tmp_path):
@@ -90,11 +132,45 @@ def test_the_process_is_killed_at_the_timeout(tmp_path):
     assert not marker.exists(), "the timed-out process kept running"
 
 
-def test_a_missing_binary_is_backend_unavailable(tmp_path):
-    backend = CliBackend(("/nonexistent/signal-cli",), tmp_path, timeout=5)
-    with pytest.raises(errors.BackendUnavailableError):
+def test_a_missing_binary_is_backend_unavailable_without_its_path(tmp_path):
+    binary = tmp_path / "bin" / "signal-cli"
+    backend = CliBackend((str(binary),), tmp_path, timeout=5)
+    with pytest.raises(errors.BackendUnavailableError) as caught:
         backend.call("version")
+    assert caught.value.message == "Couldn't start signal-cli: No such file or directory"
 
 
 def test_parse_json_lines_skips_stray_lines():
     assert parse_json_lines('{"a":1}\nINFO x\n\n{"b":2}\n') == [{"a": 1}, {"b": 2}]
+
+
+def test_holding_intake_ends_a_running_receive_and_keeps_what_it_printed(tmp_path):
+    from signal_api.signalcli.base import ReceiveOptions
+
+    backend = scripted(tmp_path, (
+        "for i in range(3):\n"
+        "    print(json.dumps({'envelope': {'timestamp': i}, 'account': '+4915100000001'}), flush=True)\n"
+        "time.sleep(60)\n"
+    ), timeout=120)
+    handed_over = []
+
+    def handler(messages):
+        handed_over.extend(messages)
+        if len(handed_over) == 3:
+            backend.hold_intake()
+
+    backend.add_message_handler(handler)
+    started = time.monotonic()
+    assert backend.poll("+4915100000001", ReceiveOptions(timeout=60)) == 3
+    assert time.monotonic() - started < 30, "the receive was not ended"
+    assert [m["envelope"]["timestamp"] for m in handed_over] == [0, 1, 2]
+    # While held, no new receive is started at all.
+    runs = tmp_path / "runs"
+    backend_log = scripted(tmp_path, f"open({str(runs)!r}, 'a').write('x')")
+    backend_log.hold_intake()
+    assert backend_log.poll("+4915100000001", ReceiveOptions(timeout=1)) == 0
+    assert not runs.exists()
+    backend_log.resume_intake()
+    assert backend_log.poll("+4915100000001", ReceiveOptions(timeout=1)) == 0
+    assert runs.read_text() == "x"
+

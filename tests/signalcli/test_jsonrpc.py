@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from signal_api.signalcli import errors
+from signal_api.errors import backend as errors
 from signal_api.signalcli.jsonrpc import Address, JsonRpcClient
+from tests.helpers import wait_for
 from tests.signalcli.fake_daemon import FakeDaemon
 
 
@@ -166,3 +167,63 @@ def test_no_daemon_means_unavailable():
 def test_address_parsing(text, family, target):
     address = Address.parse(text)
     assert (address.family, address.target) == (family, target)
+
+
+def test_pause_reads_what_the_daemon_still_sends_then_stays_away_until_resume(make_client):
+    def last_words(conn):
+        # What a daemon already took from Signal when the client left: it must still arrive.
+        if conn is daemon.connections[0]:
+            for i in range(5):
+                conn.write({"jsonrpc": "2.0", "method": "receive", "params": {"envelope": {"timestamp": i}}})
+        conn.close()
+
+    daemon = FakeDaemon(lambda conn, request: conn.reply(request, {}), on_eof=last_words)
+    notifications = []
+    client = make_client(daemon, notifications=notifications)
+    client.pause("storage is failing")
+    assert wait_for(lambda: len(notifications) == 5 and not client.connected, timeout=10)
+    assert [params["envelope"]["timestamp"] for _, params in notifications] == [0, 1, 2, 3, 4]
+    started = time.monotonic()
+    with pytest.raises(errors.BackendUnavailableError, match="^storage is failing$"):
+        client.call("version")
+    assert time.monotonic() - started < 1, "a paused client must not wait for a connection"
+    time.sleep(0.5)
+    assert len(daemon.connections) == 1, "a paused client reconnected"
+    client.resume()
+    assert client.wait_connected(5)
+    assert client.call("version") == {}
+    assert len(daemon.connections) == 2
+    daemon.close()
+
+
+def test_a_daemon_error_keeps_its_message_line_without_traces_or_paths(make_client, tmp_path):
+    attachment = tmp_path / "data" / "tmp" / "3f1c.png"
+    errors_by_method = {
+        "send": {"code": -32603, "message": f"Failed to send message: {attachment} (No such file or directory)"
+                                            "\n\tat org.asamk.signal.Foo(Foo.java:1) (UnexpectedErrorException)"},
+        "listGroups": {"code": -1, "message": "User +4915100000001 is not registered."},
+    }
+
+    def handler(conn, request):
+        conn.write({"jsonrpc": "2.0", "error": errors_by_method[request["method"]], "id": request["id"]})
+
+    daemon = FakeDaemon(handler)
+    client = make_client(daemon)
+    with pytest.raises(errors.UnexpectedError) as caught:
+        client.call("send")
+    assert caught.value.message == "Failed to send message: 3f1c.png (No such file or directory)"
+    with pytest.raises(errors.UserError) as caught:
+        client.call("listGroups")
+    assert caught.value.message == "User +4915100000001 is not registered."
+    daemon.close()
+
+
+def test_an_unreachable_daemon_is_reported_without_its_socket_path(tmp_path):
+    client = JsonRpcClient(Address.parse(f"unix:{tmp_path}/nobody/signal-cli.sock"), call_timeout=1, connect_wait=0.2)
+    client.start()
+    try:
+        with pytest.raises(errors.BackendUnavailableError) as caught:
+            client.call("version")
+        assert caught.value.message == "signal-cli daemon is not reachable"
+    finally:
+        client.close()

@@ -116,3 +116,22 @@ def test_argparse_errors(sim, args, error):
 def test_output_type_not_supported(sim):
     proc = sim.run("jsonRpc", output="plain-text")
     assert (proc.returncode, proc.stderr) == (1, "Command doesn't support output type plain-text\n")
+
+
+def test_in_process_run_writes_to_a_replaced_stdout(sim):
+    """A program that runs the simulator in-process with stdout redirected gets the output as text."""
+    import contextlib
+    import io
+
+    from signal_api.simulator.__main__ import main
+
+    sim.register(ALICE)
+    captured = io.StringIO()
+    with contextlib.redirect_stdout(captured):
+        assert main(["--config", sim.config_dir, "-o", "json", "-a", ALICE, "send", "-m", "héllo ✓", BOB]) == 0
+    reply = json.loads(captured.getvalue())
+    assert isinstance(reply["timestamp"], int)
+    assert reply["results"][0]["recipientAddress"]["number"] == BOB
+    with contextlib.redirect_stdout(captured := io.StringIO()):
+        assert main(["--config", sim.config_dir, "-a", ALICE, "listIdentities"]) == 0
+    assert captured.getvalue() == sim.run("listIdentities", account=ALICE).stdout

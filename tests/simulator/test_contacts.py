@@ -78,6 +78,15 @@ def test_get_user_status(pair):
     assert proc.stdout == "+9990000000: false\n"
 
 
+def test_get_user_status_reads_numbers_as_signal_cli(pair):
+    # A "+" lost in a query string: completed with the account's country code, like the real one.
+    [lost_plus, national, no_number] = pair.json("getUserStatus", "--", " " + BOB[1:], "0" + BOB[3:], "abc",
+                                                 account=ALICE)
+    assert lost_plus["number"] == "+49" + BOB[1:] and lost_plus["recipient"] == " " + BOB[1:]
+    assert national["number"] == BOB and national["isRegistered"] is True
+    assert no_number == {"recipient": "abc", "number": None, "uuid": None, "isRegistered": False}
+
+
 def test_sticker_packs(pair):
     proc = pair.run("addStickerPack", "--uri", "https://example.com/#pack_id=00&pack_key=00", account=ALICE)
     assert (proc.returncode, proc.stderr.strip()) == (1, "Invalid sticker pack link")

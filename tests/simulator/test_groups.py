@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
 
 from signal_api.simulator import state
 
@@ -96,6 +97,10 @@ def test_quit_group(pair):
     assert pair.json("listGroups", account=BOB) == []
     unknown = pair.run("quitGroup", "-g", group_id, account=BOB)
     assert (unknown.returncode, unknown.stderr) == (1, f"Failed to send to group: Group not found: {group_id}\n")
+    # A value that is no group id is refused before leaving is attempted: no "Failed to send".
+    malformed = pair.run("quitGroup", "-g", "foo", account=BOB)
+    assert (malformed.returncode, malformed.stderr) == (
+        1, 'Invalid group id: Failed to decode groupId (must be base64) "foo": Invalid group id of size 2\n')
     # With a new admin named, the last admin may leave.
     group_id = pair.json("updateGroup", "-n", "Two", "-m", BOB, account=ALICE)["groupId"]
     assert pair.run("quitGroup", "-g", group_id, "--admin", BOB, account=ALICE).returncode == 0
@@ -158,3 +163,12 @@ def test_group_commands_over_json_rpc(pair):
     assert (entry["messageExpirationTime"], entry["isBlocked"]) == (0, True)
     pin = [m for m in data_messages(pair, ALICE) if "pinMessage" in m]
     assert json.dumps(pin[0]["pinMessage"]["pinDurationSeconds"]) == "-1"
+
+
+def test_argv_that_is_not_utf8_is_read_as_java_reads_it(pair):
+    # Java decodes such bytes as U+FFFD (and base64-decodes "?" for it): an error, not a traceback.
+    argv = [os.fsencode(arg) for arg in pair.argv("quitGroup", "-g", "x", account=BOB)]
+    argv[-1] = b"\x9e\x87"
+    proc = subprocess.run(argv, capture_output=True, timeout=20)
+    assert (proc.returncode, proc.stderr.decode()) == (
+        1, 'Invalid group id: Failed to decode groupId (must be base64) "\ufffd\ufffd": Illegal base64 character 3f\n')

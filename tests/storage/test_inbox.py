@@ -78,3 +78,15 @@ def test_an_envelope_handed_over_twice_is_stored_once(tmp_path):
     assert texts(inbox.after(A, 0)) == ["once", "new"]
     # The same envelope for another account is that account's own copy.
     assert len(inbox.store([{"envelope": envelope, "account": B}])) == 1
+
+
+def test_frame_text_is_the_frame_as_json_serialised_once(tmp_path):
+    import json
+
+    inbox = Inbox(tmp_path / "inbox.db")
+    inbox.store([message("+49151", "grüße ✓")])
+    [stored] = inbox.after("+49151", 0, 10)
+    assert json.loads(stored.frame_text) == stored.frame() == {**stored.payload, "cursor": stored.cursor}
+    assert "grüße ✓" in stored.frame_text  # UTF-8 as it is, like the HTTP answers
+    assert stored.frame_text is stored.frame_text  # every socket sending this message shares one text
+    inbox.close()

@@ -208,14 +208,22 @@ def _verified_matches(account: dict, rec: dict | None, given: str) -> bool:
     return expected.lower() == given.lower() if kind == "fingerprint" else expected == given
 
 
-def _status(cfg: str, text: str, username: bool) -> dict:
-    who = network.resolve(cfg, "username", text) if username else network.resolve_text(cfg, text)
-    registered = who.failure != "UNREGISTERED_FAILURE" and who.uuid is not None
+def _status(ctx: Context, text: str, username: bool) -> dict:
+    cfg = ctx.config_dir
     entry: dict = {"recipient": text}
     if username:
+        who = network.resolve(cfg, "username", text)
         entry["username"] = text
-    elif who.number is not None:
-        entry["number"] = who.number
+    else:
+        # As signal-cli: the number completed with the account's country code; one that is no
+        # number is looked up as nothing (number null, not registered), never an error.
+        try:
+            number = network.format_number(text, ctx.account.get("number"))
+        except network.InvalidNumber:
+            number = ""
+        who = network.resolve(cfg, "number", number) if network.is_e164(number) else network.Recipient()
+        entry["number"] = number or None
+    registered = who.failure != "UNREGISTERED_FAILURE" and who.uuid is not None
     entry.update(uuid=who.uuid if registered else None, isRegistered=registered)
     return entry
 
@@ -225,9 +233,8 @@ def _status(cfg: str, text: str, username: bool) -> dict:
     Opt(("--username",), "list", "Specify the recipient username or username link."),
 ], plain=lambda r, p: [f"{e['recipient']}: {str(e['isRegistered']).lower()}" for e in r])
 def get_user_status(ctx: Context, params: dict) -> list[dict]:
-    cfg = ctx.config_dir
-    return ([_status(cfg, text, False) for text in params.get("recipient") or []] +
-            [_status(cfg, text, True) for text in params.get("username") or []])
+    return ([_status(ctx, text, False) for text in params.get("recipient") or []] +
+            [_status(ctx, text, True) for text in params.get("username") or []])
 
 
 def _pack_url(pack: dict) -> str:

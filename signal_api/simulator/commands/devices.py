@@ -1,5 +1,5 @@
 """Devices and account settings: simulateLinkScan, addDevice, listDevices, removeDevice,
-updateAccount, setPin, removePin, submitRateLimitChallenge.
+updateAccount, updateConfiguration, setPin, removePin, submitRateLimitChallenge.
 
 An account file keeps its other devices in ``devices`` (``[{"id","name","createdTimestamp",
 "lastSeenTimestamp"}]``); the device running the command is described by the file itself
@@ -189,6 +189,26 @@ def update_account(ctx: Context, params: dict) -> dict | None:
             return None
         _claim_username(ctx.config_dir, account, str(params["username"]))
     return {"username": account["username"], "usernameLink": account["usernameLink"]}
+
+
+_CONFIGURATION_KEYS = ("readReceipts", "unidentifiedDeliveryIndicators", "typingIndicators", "linkPreviews")
+
+
+@command("updateConfiguration", scope="account", options=[
+    Opt(("--read-receipts",), "bool", help="Indicates if Signal should send read receipts."),
+    Opt(("--unidentified-delivery-indicators",), "bool", help="Indicates if Signal should show unidentified "
+                                                                 "delivery indicators."),
+    Opt(("--typing-indicators",), "bool", help="Indicates if Signal should send/show typing indicators."),
+    Opt(("--link-previews",), "bool", help="Indicates if Signal should generate link previews."),
+])
+def update_configuration(ctx: Context, params: dict) -> None:
+    """Kept in the account file under ``configuration`` (signal-cli has no command to read it)."""
+    with _editing(ctx) as account:
+        _require_primary(account)
+        configuration = account.setdefault("configuration", {})
+        for key in _CONFIGURATION_KEYS:
+            if params.get(key) is not None:
+                configuration[key] = bool(params[key])
 
 
 @command("setPin", scope="account", options=[

@@ -1,11 +1,13 @@
-"""Groups: updateGroup (create, edit, accept an invitation), listGroups, quitGroup,
-block/unblock (groups and recipients) and getAvatar."""
+"""Groups: updateGroup (create, edit, accept an invitation), joinGroup (by invite link), listGroups,
+quitGroup, block/unblock (groups and recipients), sendMessageRequestResponse and getAvatar."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 import secrets
+from urllib.parse import urlsplit
 
 from .. import envelopes, groups, log, network, state
 from ..delivery import render_send_result
@@ -232,6 +234,8 @@ def quit_group(ctx: Context, params: dict) -> dict | None:
     cfg, account = ctx.config_dir, ctx.account
     if params.get("groupId") is None:
         raise UserError("Failed to send to group: Group not found: null")
+    # An id that is no group id is refused before the command (no "Failed to send to group: ").
+    network.parse_group_id(params["groupId"])
     with state.locked(cfg):
         net = state.load_network(cfg)
         try:
@@ -301,6 +305,100 @@ def _set_blocked(ctx: Context, params: dict, blocked: bool) -> None:
         state.save_account(cfg, account)
 
 
+def _link_password(uri: str | None) -> str:
+    """The invite password in a group link, read the way signal-cli's GroupInviteLinkUrl reads it.
+
+    The simulator's links carry the group's ``linkPassword`` where real ones carry a protobuf.
+    """
+    try:
+        parts = urlsplit(uri or "")
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("https", "sgnl") or (parts.hostname or "") != "signal.group":
+        raise UserError("Link is not a signal group invitation link")
+    if parts.path not in ("", "/"):
+        raise UserError("Group link is invalid: No path was expected in uri")
+    if not parts.fragment:
+        raise UserError("Group link is invalid: No reference was in the uri")
+    try:
+        base64.urlsafe_b64decode(parts.fragment + "=" * (-len(parts.fragment) % 4))
+    except (binascii.Error, ValueError):
+        raise UserError("Group link is invalid: java.io.IOException: Bad Base64 input character") from None
+    return parts.fragment.rstrip("=")
+
+
+def _render_join(result: dict, params: dict) -> list[str]:
+    verb = "Requested to join" if result.get("onlyRequested") else "Joined"
+    return [f'{verb} group "{result["groupId"]}"', *render_send_result(result)]
+
+
+@command("joinGroup", scope="account", plain=_render_join, options=[
+    Opt(("--uri",), required=True, help="Specify the uri with the group invitation link."),
+])
+def join_group(ctx: Context, params: dict) -> dict:
+    """Join the group whose enabled invite link this is; with ``enabled-with-approval`` only ask to.
+
+    A disabled or reset link, or a ban, fails like the group server's refusal.
+    """
+    cfg, account = ctx.config_dir, ctx.account
+    password = _link_password(params.get("uri"))
+    me = groups.address_of(account)
+    with state.locked(cfg):
+        net = state.load_network(cfg)
+        group = next((g for g in net["groups"].values()
+                      if g.get("link", "disabled") != "disabled" and g.get("linkPassword") == password), None)
+        if group is None or groups.contains(group["banned"], me):
+            raise UserError("Group link is not valid: The group link is not active or you were removed")
+        timestamp = state.new_timestamp()
+        if groups.is_member(group, account):
+            return {"timestamp": timestamp, "results": [], "groupId": group["id"]}
+        approval = group["link"] == "enabled-with-approval"
+        group["pendingMembers"] = groups.remove_address(group["pendingMembers"], me)
+        if approval:
+            if not groups.contains(group["requestingMembers"], me):
+                group["requestingMembers"].append(me)
+        else:
+            group["requestingMembers"] = groups.remove_address(group["requestingMembers"], me)
+            group["members"].append(me)
+        if account["uuid"] not in group["knownBy"]:
+            group["knownBy"].append(account["uuid"])
+        group["revision"] += 1
+        net["groups"][group["id"]] = group
+        state.save_network(cfg, net)
+        results = _announce(cfg, account, group, timestamp)
+    result = {"timestamp": timestamp, "results": results, "groupId": group["id"]}
+    if approval:
+        result["onlyRequested"] = True
+    return result
+
+
+@command("sendMessageRequestResponse", scope="account", options=[
+    Opt(("-g", "--group-id", "--group"), "list", "Specify the recipient group ID."),
+    Opt(("recipient",), "list", "Specify the recipients' phone number.", nargs="*"),
+    Opt(("-u", "--username"), "list", "Specify the recipient username or username link."),
+    Opt(("--type",), choices=("accept", "delete"), required=True, help="Type of message request response"),
+])
+def send_message_request_response(ctx: Context, params: dict) -> None:
+    """Tell the account's other devices that a message request was accepted or deleted.
+
+    The simulator has no other devices: the answers are kept in the account file
+    (``messageRequestResponses``, ``{"recipient"|"groupId", "type"}`` each).
+    """
+    cfg = ctx.config_dir
+    kind = str(params.get("type") or "").lower()
+    if kind not in ("accept", "delete"):
+        raise UserError(f"Invalid message request response type: {params.get('type')}")
+    answers = []
+    for text in list(params.get("recipient") or []) + [f"u:{u}" for u in params.get("username") or []]:
+        who = network.resolve_text(cfg, text)
+        answers.append({"recipient": {"number": who.number, "uuid": who.uuid}, "type": kind})
+    answers += [{"groupId": network.parse_group_id(g), "type": kind} for g in params.get("groupId") or []]
+    with state.locked(cfg):
+        account = state.load_account(cfg, ctx.account["path"])
+        account["messageRequestResponses"] = list(account.get("messageRequestResponses") or []) + answers
+        state.save_account(cfg, account)
+
+
 @command("block", scope="account", options=_BLOCK_OPTIONS)
 def block(ctx: Context, params: dict) -> None:
     _set_blocked(ctx, params, True)
@@ -312,8 +410,8 @@ def unblock(ctx: Context, params: dict) -> None:
 
 
 @command("getAvatar", scope="account", plain=lambda r, p: [r["data"]], options=[
-    Opt(("--contact",), help="Get a contact avatar", exclusive="source"),
-    Opt(("--profile",), help="Get a profile avatar", exclusive="source"),
+    Opt(("-c", "--contact"), help="Get a contact avatar", exclusive="source"),
+    Opt(("-p", "--profile"), help="Get a profile avatar", exclusive="source"),
     Opt(("-g", "--group-id"), help="Get a group avatar", exclusive="source"),
 ])
 def get_avatar(ctx: Context, params: dict) -> dict:
