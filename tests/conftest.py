@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,33 @@ def make_live(make_api) -> Iterator[Any]:
     yield make
     for server in servers:
         server.stop()
+
+
+# How long the interpreter may take to exit after the run (joining threads, atexit handlers).
+EXIT_GRACE_SECONDS = 60
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Never let a thread or handler left by a test hold the run open after its summary.
+
+    A non-daemon thread (e.g. a WebSocket client a failed test did not close) or an ``atexit``
+    handler that waits would keep pytest alive after it has reported, until CI's limit kills it
+    and nothing of the run counts. After the grace period the stacks of every thread are printed
+    (so the culprit can be fixed) and the process ends with the run's own exit status.
+    """
+    import faulthandler
+
+    status = int(getattr(config, "_signal_api_exit_status", 0))
+
+    def watchdog() -> None:
+        time.sleep(EXIT_GRACE_SECONDS)
+        print(f"\n*** pytest still running {EXIT_GRACE_SECONDS} s after its summary; thread stacks:",
+              file=sys.stderr, flush=True)
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        os._exit(status)
+
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config._signal_api_exit_status = exitstatus  # read by pytest_unconfigure

@@ -74,7 +74,8 @@ def test_two_accounts_share_a_group_from_creation_to_quitting(trio):
     assert sent.status_code == 201, sent.json
     received = data_messages(api.receive(B, count=2))
     update, message = received[0], received[-1]
-    assert update["groupInfo"] == {"groupId": internal, "groupName": "Team", "revision": 0, "type": "UPDATE"}
+    assert update["groupInfo"] == {"groupId": internal, "groupRestId": group_id, "groupName": "Team",
+                                   "revision": 0, "type": "UPDATE"}
     assert message["message"] == "hello group"
     assert message["groupInfo"]["groupId"] == internal and message["groupInfo"]["type"] == "DELIVER"
 

@@ -46,6 +46,11 @@ PACK = {"pack_id": "9a32eda01a7a28574f2eb48668ae0dc4",
         "pack_key": "19546e18eba0ff69dea78eb591465289d39e16f35e58389ae779d4f9455aff3a"}
 
 
+# A subscription whose receiver never answers (the discard port): delivery is retried in the
+# background and never reaches a request's answer.
+WEBHOOK = {"url": "http://127.0.0.1:9/signal-hook", "accounts": [ACCOUNT], "kinds": ["message"]}
+
+
 def realistic_bodies(group: str, invite: str = "") -> dict[tuple[str, str], list[Any]]:
     """Requests that succeed (or fail only in the backend), per operation: the success paths.
 
@@ -97,6 +102,7 @@ def realistic_bodies(group: str, invite: str = "") -> dict[tuple[str, str], list
         # The account joins its own group again: signal-cli answers with the group, nothing sent.
         ("POST", "/v1/groups/{number}/join-by-link"): [{"uri": invite}],
         ("PUT", "/v1/accounts/{number}/configuration"): [{"read_receipts": True, "link_previews": False}],
+        ("POST", "/v1/webhooks"): [WEBHOOK],
     }
 
 
@@ -163,6 +169,8 @@ class World:
         self.errors = ServerErrors()
         self.ensure_group()
         self.ensure_attachment()
+        self.webhook_id = 0
+        self.ensure_webhook()
         for text in ("first", "second"):
             self.post("/v2/send", {"number": PEER, "recipients": [ACCOUNT], "message": text})
 
@@ -192,6 +200,12 @@ class World:
         response = self.post(f"/v1/groups/{ACCOUNT}/{self.group}/admins", {"admins": [PEER]})
         assert response.status_code == 204, response.text
 
+    def ensure_webhook(self) -> None:
+        """A webhook subscription, for the routes that read or remove one."""
+        response = self.post("/v1/webhooks", WEBHOOK)
+        assert response.status_code == 201, response.text
+        self.webhook_id = response.json()["id"]
+
     def ensure_attachment(self) -> None:
         folder = self.config_dir / "attachments"
         folder.mkdir(exist_ok=True)
@@ -213,6 +227,8 @@ class World:
             self.ensure_group()
         if key == ("DELETE", "/v1/attachments/{attachment}"):
             self.ensure_attachment()
+        if key == ("DELETE", "/v1/webhooks/{webhook_id}"):
+            self.ensure_webhook()
 
     def realistic_path(self, operation_key: tuple[str, str]) -> dict[str, Any]:
         """The value each path parameter usually takes."""
@@ -229,6 +245,7 @@ class World:
             "attachment": ATTACHMENT,
             "token": VERIFICATION_CODE,
             "deviceId": "2",
+            "webhook_id": self.webhook_id,
         }
 
 
