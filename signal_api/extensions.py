@@ -258,7 +258,9 @@ class SignalApi(Api):
     def init_app(self, app: flask.Flask, **kwargs: Any) -> None:
         super().init_app(app, **kwargs)
         # The 429 body of SIGNAL_CLI_ERROR_RESPONSES (the other statuses are smorest's own).
-        response = {"description": "Rate limited", "schema": RateLimitErrorSchema}
+        response = {"description": "Rate limited", "schema": RateLimitErrorSchema, "headers": {
+            "Retry-After": {"description": "Seconds to wait, when signal-cli or the service says",
+                            "schema": {"type": "integer", "minimum": 0}}}}
         prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
         self.spec.components.response("RATE_LIMITED", response, lazy=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 import flask
 
 from signal_api.config import Config
+from signal_api.receive.account_events import AccountEvents
 from signal_api.receive.hub import ReceiveHub
 from signal_api.receive.receiver import Receiver
 from signal_api.receive.reserve import FILE_NAME as RESERVE_FILE, KeptReserve
@@ -45,6 +46,7 @@ class Services:
         hub = ReceiveHub(config.ws_queue_size)
         reserve = KeptReserve(config.data_dir / RESERVE_FILE, config.kept_reserve_bytes)
         receiver = Receiver(backend, inbox, hub, kept_limit=config.kept_messages_max, reserve=reserve)
+        backend.outcome_observer = AccountEvents(receiver.intake).observe
         return cls(config=config, backend=backend, inbox=inbox, hub=hub, receiver=receiver,
                    webhooks=SubscriptionStore(inbox))
 

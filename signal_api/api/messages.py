@@ -71,7 +71,8 @@ def receive_messages(args, number):
 def list_messages(args, number):
     """List stored messages without consuming them.
 
-    Pages through the durable inbox: pass the last cursor seen as ``after``.
+    Pages through the durable inbox: pass the last cursor seen as ``after``. Account events
+    (rate-limit challenges) are not messages and are not listed.
     """
     stored = get_services().inbox.after(number, args["after"], args["limit"])
     return [message.frame() for message in stored]

@@ -88,13 +88,49 @@ class UntrustedIdentityError(SignalCliError):
 
 
 class RateLimitError(SignalCliError):
-    """Exit code 5 / JSON-RPC -5: rate limited; may carry challenge tokens."""
+    """Exit code 5 / JSON-RPC -5: rate limited; may carry challenge tokens and a time to wait."""
+
+    def __init__(self, message: str, *, response: Any = None) -> None:
+        # Read before the message is cut to one line: the wait is in the CAPTCHA line, which
+        # need not be the first one.
+        self._text_retry_after = retry_after_from_text(message)
+        super().__init__(message, response=response)
+
+    @property
+    def failed_results(self) -> list[dict[str, Any]]:
+        """The send results signal-cli printed before failing (may be empty)."""
+        results = self.response.get("results") if isinstance(self.response, dict) else None
+        return [r for r in results if isinstance(r, dict)] if isinstance(results, list) else []
 
     @property
     def challenge_tokens(self) -> list[str]:
         """The proof-required tokens of the failed send results (may be empty)."""
-        results = (self.response or {}).get("results") if isinstance(self.response, dict) else None
-        return [str(r.get("token") or "") for r in results or [] if isinstance(r, dict) and "token" in r]
+        return [str(r.get("token") or "") for r in self.failed_results if "token" in r]
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """How long signal-cli says to wait (the longest of its results, else its text); None when it says nothing."""
+        waits = [seconds for r in self.failed_results if (seconds := _seconds(r.get("retryAfterSeconds"))) is not None]
+        return max(waits) if waits else self._text_retry_after
+
+
+# signal-cli's text for a proof-required result: ... with challenge token "<token>", or wait "<N>" seconds.
+# Also its plain rate limit failure: Rate limit failure for "<id>", retry after N seconds.
+_WAIT_TEXT = re.compile(r'(?:or wait "(\d{1,12})" seconds|retry after (\d{1,12}) seconds)')
+#: A wait longer than this (about 100 years) is nonsense, not advice.
+MAX_RETRY_AFTER = 3_155_760_000
+
+
+def retry_after_from_text(text: object) -> int | None:
+    """The longest wait signal-cli's rate limit text names, in seconds (None when it names none)."""
+    waits = [int(a or b) for a, b in _WAIT_TEXT.findall(str(text))]
+    return _seconds(max(waits)) if waits else None
+
+
+def _seconds(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRY_AFTER:
+        return None
+    return value
 
 
 class CaptchaRejectedError(SignalCliError):

@@ -1,7 +1,8 @@
 """The one place that turns signal-cli failures into HTTP responses.
 
 * user, network and protocol errors: 400 with signal-cli's own message (as the original);
-* rate limits: 429 with ``challenge_tokens`` and ``account`` (in every mode and route);
+* rate limits: 429 with ``challenge_tokens`` and ``account`` (in every mode and route), and
+  ``Retry-After`` when signal-cli says how long to wait;
 * signal-cli unreachable or not startable: 503; no answer in time: 504;
 * a limit of the service reached for now (``RetryLaterError``): 429 with ``Retry-After``.
 """
@@ -59,6 +60,9 @@ def handle_signal_cli_error(error: errors.SignalCliError) -> flask.Response:
     log.log(level, "%s %s -> %s: %s", flask.request.method, logged_path(flask.request), status, error.message)
     response = flask.jsonify(error_body(error, _request_account()))
     response.status_code = status
+    if isinstance(error, errors.RateLimitError) and error.retry_after_seconds is not None:
+        # A header, not a body field: the body stays the original's.
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 
 

@@ -122,7 +122,7 @@ class ServiceStateCollector(Collector):
             for account in accounts:
                 position = inbox.position(HTTP_CONSUMER, account)
                 count, oldest = inbox.execute(
-                    "SELECT COUNT(*), MIN(received_at) FROM messages WHERE account = ? AND id > ?",
+                    "SELECT COUNT(*), MIN(received_at) FROM messages WHERE account = ? AND id > ? AND event IS NULL",
                     (account, position))[0]
                 depth.add_metric((account,), count)
                 age.add_metric((account,), max(0.0, (now_ms - oldest) / 1000) if oldest is not None else 0.0)

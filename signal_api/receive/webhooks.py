@@ -8,6 +8,8 @@ per-attempt timeout and exponential backoff, and a restart carries on where it s
 
 The body is the original's notification, ``{"jsonrpc":"2.0","method":"receive","params":{...}}``,
 its params what every client gets (:meth:`StoredMessage.client_payload`: with REST group ids).
+Account events never go to ``RECEIVE_WEBHOOK_URL``; a subscription of kind ``rate_limit`` (or of
+every kind) gets each as ``{"jsonrpc":"2.0","method":"<event name>","params":{<the event>}}``.
 Extra headers: ``X-Signal-Api-Delivery`` (the message cursor, an idempotency key: a message can
 arrive twice when a response is lost) and, with a secret, ``X-Signal-Api-Timestamp`` plus
 ``X-Signal-Api-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>``.
@@ -70,9 +72,12 @@ def verify_signature(secret: str, timestamp: int | str, body: bytes, header: str
     return hmac.compare_digest(sign(secret, timestamp, body).encode(), header.strip().encode())
 
 
-def notification_body(payload: dict[str, Any]) -> bytes:
-    """The original's webhook body: the JSON-RPC ``receive`` notification as compact JSON."""
-    notification = {"jsonrpc": "2.0", "method": "receive", "params": payload}
+def notification_body(payload: dict[str, Any], method: str = "receive") -> bytes:
+    """The original's webhook body: the JSON-RPC ``receive`` notification as compact JSON.
+
+    An account event (only for subscriptions) is a notification whose method is the event's name.
+    """
+    notification = {"jsonrpc": "2.0", "method": method, "params": payload}
     return json.dumps(notification, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -267,7 +272,7 @@ class WebhookDispatcher:
 
     def _post(self, delivery: _Delivery) -> _Outcome:
         """Send one delivery; its outcome (``error`` None on a 2xx)."""
-        body = notification_body(delivery.message.client_payload())
+        body = notification_body(delivery.message.client_payload(), delivery.message.event or "receive")
         request = urllib.request.Request(self.url, data=body, headers=self._headers(delivery, body), method="POST")
         try:
             with self._opener.open(request, timeout=self.timeout) as response:

@@ -9,6 +9,10 @@ counts as taken; with ``?since=<cursor>`` it is everything after that cursor. A 
 keep its queue from filling is closed with code 1013 and a reason telling it where to resume.
 When the server stops, every socket is closed with 1001 (going away), so it need not wait for
 them to end by themselves.
+
+With ``?events=true`` the socket also sends the account events (``rate_limit_challenge``,
+``rate_limit_cleared``: ``{"event", "account", ..., "cursor"}``, no ``envelope``) in cursor order
+with the messages; without it, never (every frame of a client that did not ask has an envelope).
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from simple_websocket import ConnectionClosed
 from wsproto.events import TextMessage
 
 from signal_api.access.scopes import scope
+from signal_api.schemas.receive import query_flag
 from signal_api.services import get_services
 from signal_api.storage.inbox import HTTP_CONSUMER, Inbox, StoredMessage
 
@@ -64,7 +69,7 @@ def _without_compression_unless_configured() -> None:
 @sock.route("/v1/receive/<number>", bp=bp)
 @scope("receive")
 def receive_socket(ws, number: str) -> None:  # noqa: ANN001
-    """Stream the account's messages to a WebSocket client."""
+    """Stream the account's messages to a WebSocket client (and its account events with ``?events=true``)."""
     services = get_services()
     # A client that stops reading must not hold this connection forever: a send that cannot
     # progress for this long fails and ends the connection (idle reads are not affected).
@@ -76,13 +81,17 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
             _refuse(ws, "Couldn't process request - since needs to be a non-negative integer cursor")
             return
         since = int(since_text)
+    events = query_flag(flask.request.args, "events")
+    if events is None:
+        _refuse(ws, "Couldn't process request - events needs to be true or false")
+        return
     inbox = services.inbox
     subscription = services.hub.subscribe(number)
     services.receiver.attach(number)
     takes = since is None
     last = inbox.position(HTTP_CONSUMER, number) if takes else since
     try:
-        last = _replay(ws, inbox, number, last, takes=takes)
+        last = _replay(ws, inbox, number, last, takes=takes, events=events)
         while ws.connected:
             if subscription.closed:
                 ws.close(reason=GOING_AWAY, message="server shutting down")
@@ -91,7 +100,7 @@ def receive_socket(ws, number: str) -> None:  # noqa: ANN001
                 ws.close(reason=TRY_AGAIN_LATER, message=f"too slow: reconnect with ?since={last}")
                 return
             message = subscription.get(IDLE_WAIT)
-            if message is None or message.cursor <= last:
+            if message is None or message.cursor <= last or (message.event is not None and not events):
                 continue
             _deliver(ws, inbox, message, takes=takes)
             last = message.cursor
@@ -111,10 +120,10 @@ def _refuse(ws, message: str) -> None:  # noqa: ANN001
         pass
 
 
-def _replay(ws, inbox: Inbox, number: str, since: int, *, takes: bool) -> int:  # noqa: ANN001
+def _replay(ws, inbox: Inbox, number: str, since: int, *, takes: bool, events: bool) -> int:  # noqa: ANN001
     last = since
     while True:
-        page = inbox.after(number, last, REPLAY_PAGE)
+        page = inbox.after(number, last, REPLAY_PAGE, events=events)
         if not page:
             return last
         for message in page:

@@ -1,6 +1,7 @@
 """Schemas of receiving messages."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
@@ -25,6 +26,17 @@ class StrictBoolean(fields.Field):
 
     def _jsonschema_type_mapping(self):  # noqa: ANN202
         return {"type": "boolean"}
+
+
+def query_flag(args: Mapping[str, str], name: str) -> bool | None:
+    """A :class:`StrictBoolean` query flag read outside a schema (WebSocket, SSE): absent is False, not a flag None."""
+    value = args.get(name)
+    if value is None:
+        return False
+    try:
+        return StrictBoolean(data_key=name).deserialize(value)
+    except ValidationError:
+        return None
 
 
 class NumericInteger(fields.Integer):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,9 +16,13 @@ from typing import Any
 
 from signal_api.errors.backend import SignalCliError, UnexpectedError
 
+log = logging.getLogger(__name__)
+
 MessageHandler = Callable[[list[dict[str, Any]]], None]
 #: Told of every signal-cli call: (command, seconds, the error it raised or None).
 CallObserver = Callable[[str, float, BaseException | None], None]
+#: Told of every finished ``call``: (command, account, the error it raised or None). Must not raise.
+OutcomeObserver = Callable[[str, "str | None", "BaseException | None"], None]
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class SignalBackend(abc.ABC):
         self.trust_mode_lookup: Callable[[str], str | None] | None = None
         #: Set by the app (metrics): told of every ``call`` and ``poll``, whichever backend.
         self.call_observer: CallObserver | None = None
+        #: Set by the app (account events): told how every ``call`` ended, for which account.
+        self.outcome_observer: OutcomeObserver | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The one instrumentation point of every backend, present and future: each
@@ -233,20 +240,33 @@ def _observed(method: Callable[..., Any], command: str | None) -> Callable[..., 
     @functools.wraps(method)
     def observed(self: SignalBackend, *args: Any, **kwargs: Any) -> Any:
         observer = self.call_observer
-        if observer is None:
+        # poll() names its account positionally and is no command of a client: only call() is an outcome.
+        outcome = self.outcome_observer if command is None else None
+        if observer is None and outcome is None:
             return method(self, *args, **kwargs)
         name = command or (args[0] if args else kwargs.get("method", "?"))
         started = time.perf_counter()
         try:
             result = method(self, *args, **kwargs)
         except BaseException as exc:
-            observer(name, time.perf_counter() - started, exc)
+            _report(observer, outcome, name, kwargs.get("account"), time.perf_counter() - started, exc)
             raise
-        observer(name, time.perf_counter() - started, None)
+        _report(observer, outcome, name, kwargs.get("account"), time.perf_counter() - started, None)
         return result
 
     observed._observed = True  # type: ignore[attr-defined]
     return observed
+
+
+def _report(observer: CallObserver | None, outcome: OutcomeObserver | None, name: str, account: Any,
+            seconds: float, error: BaseException | None) -> None:
+    if observer is not None:
+        observer(name, seconds, error)
+    if outcome is not None:
+        try:
+            outcome(str(name), account if isinstance(account, str) else None, error)
+        except Exception:  # what the call did stands, whatever its observer makes of it
+            log.exception("outcome observer failed for %s", name)
 
 
 def _camel(snake: str) -> str:

@@ -9,6 +9,12 @@ the stream: what it sends is always read from the inbox after the last cursor se
 commits are serialised and cursors only grow, so there is no gap and no duplicate even when
 several accounts' messages are stored at once. The generator ends when the server stops or
 when a write fails because the client went away (the WSGI server then closes it).
+
+With ``?events=true`` the stream also carries the account events, each under its own event
+name (``event:rate_limit_challenge`` / ``event:rate_limit_cleared``, ``data:`` the event object,
+``id:`` its cursor), in cursor order with the messages and replayed the same way. They are
+opt-in, as on the WebSocket: a client that reads every ``data:`` line as signal-cli's
+``{"envelope", "account"}`` (rather than listening for ``receive``) never gets one.
 """
 from __future__ import annotations
 
@@ -26,12 +32,15 @@ KEEPALIVE = ":\n"
 
 def event_text(message: StoredMessage) -> str:
     """One SSE event: signal-cli's two lines, the cursor, the blank line."""
-    return f"event:receive\ndata:{wire.dumps(message.payload)}\nid:{message.cursor}\n\n"
+    return f"event:{message.event or 'receive'}\ndata:{wire.dumps(message.payload)}\nid:{message.cursor}\n\n"
 
 
 def stream(services: Services, accounts: Sequence[str], since: int | None, *,
-           keepalive: float = KEEPALIVE_SECONDS) -> Iterator[str]:
-    """The events of ``accounts`` after cursor ``since`` (None: from now on), until the server stops."""
+           keepalive: float = KEEPALIVE_SECONDS, events: bool = False) -> Iterator[str]:
+    """The events of ``accounts`` after cursor ``since`` (None: from now on), until the server stops.
+
+    ``events``: the account events too, not only the received messages.
+    """
     hub, inbox, receiver = services.hub, services.inbox, services.receiver
     subscription = hub.subscribe_many(accounts)
     for account in accounts:
@@ -45,7 +54,7 @@ def stream(services: Services, accounts: Sequence[str], since: int | None, *,
         quiet_since = time.monotonic()
         while not subscription.closed:
             while True:
-                page = inbox.after_any(accounts, last, PAGE)
+                page = inbox.after_any(accounts, last, PAGE, events=events)
                 for message in page:
                     yield event_text(message)
                     last = message.cursor

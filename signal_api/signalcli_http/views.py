@@ -13,6 +13,7 @@ from signal_api import jsonrpc_wire as wire
 from signal_api.access.accounts import AccountSource, visible_accounts
 from signal_api.access.scopes import open_route, scope, scope_per_request
 from signal_api.access.tokens import Token
+from signal_api.schemas.receive import query_flag
 from signal_api.services import get_services
 from signal_api.signalcli_http import events
 from signal_api.signalcli_http.methods import MULTI, method_of
@@ -129,7 +130,10 @@ def rpc() -> flask.Response:
 @bp.route("/api/v1/events", methods=_ANY_METHOD)
 @scope("receive", account=EventsAccount())
 def events_stream() -> flask.Response:
-    """Server-Sent Events: every incoming message of one account (``?account=``) or of all."""
+    """Server-Sent Events: every incoming message of one account (``?account=``) or of all.
+
+    ``?events=true`` adds the account events (``rate_limit_challenge``, ``rate_limit_cleared``).
+    """
     request = flask.request
     if request.method != "GET":
         return _empty(405)
@@ -137,6 +141,9 @@ def events_stream() -> flask.Response:
     if since_text is not None and not since_text.isdigit():
         return _refuse("Couldn't process request - since (or Last-Event-ID) needs to be a non-negative "
                        "integer cursor")
+    with_events = query_flag(request.args, "events")
+    if with_events is None:
+        return _refuse("Couldn't process request - events needs to be true or false")
     services = get_services()
     registered = services.backend.list_accounts()
     account = _query_account(request)
@@ -147,7 +154,8 @@ def events_stream() -> flask.Response:
     else:
         accounts = visible_accounts(registered)
     since = int(since_text) if since_text is not None else None
-    response = flask.Response(events.stream(services, accounts, since), status=200, content_type="text/event-stream")
+    response = flask.Response(events.stream(services, accounts, since, events=with_events), status=200,
+                              content_type="text/event-stream")
     # Proxies must pass each event on at once (nginx buffers a response unless told not to).
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"

@@ -5,6 +5,8 @@ a line in ``outbox.jsonl``; failure-block peers only produce a failure result.  
 sender's own number (or ``--note-to-self``) arrives in the sender's own queue as a
 ``syncMessage.sentMessage`` transcript, or as a plain ``dataMessage`` with ``--notify-self``
 (the simulator has no linked devices, so this is where the transcript is made visible).
+While a rate-limit challenge is imposed on the sender, every recipient's result is a
+``RATE_LIMIT_FAILURE`` with the challenge's token and ``retryAfterSeconds``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from dataclasses import dataclass, field
 from . import envelopes, recipients, state
 from .errors import RateLimitError, UntrustedKeyError, UserError
 from .network import Recipient, account_address
+
+#: The account file's key of a rate-limit challenge imposed on it (``seed.impose_rate_limit``):
+#: ``{"token", "retryAfterSeconds"}``; ``submitRateLimitChallenge`` with that token lifts it.
+CHALLENGE_KEY = "rateLimitChallenge"
 
 
 @dataclass
@@ -53,6 +59,12 @@ def deliver(cfg: str, out: Outgoing, recipient: Recipient, group: dict | None = 
     result: dict = {"recipientAddress": recipient.address}
     if group is not None:
         result["groupId"] = group["id"]
+    challenge = out.sender.get(CHALLENGE_KEY)
+    if isinstance(challenge, dict):
+        # An imposed challenge: Signal wants proof from the sender, whoever the recipient is.
+        result.update(type="RATE_LIMIT_FAILURE", token=challenge["token"],
+                      retryAfterSeconds=challenge["retryAfterSeconds"])
+        return result
     recipients.before_send(cfg, out.sender, recipient)
     if recipient.failure:
         result["type"] = recipient.failure

@@ -8,6 +8,10 @@ A write the database refuses (disk full, read-only, locked, I/O error) raises
 :class:`StorageError` and leaves nothing half-written; the caller keeps what it could not store.
 A consumer's position that cannot be written is kept in memory and written with the next write
 that works: a message is then at worst handed out again after a crash, never skipped.
+
+Account events (:mod:`signal_api.storage.events`) are rows of the same table, with their
+``event`` column set: readers get them only with ``events=True``. A consumer's position passes
+over the events it skips, as it passes over what another consumer of the same position took.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from signal_api.storage.events import event_name
 from signal_api.storage.migrate import apply_migrations
 from signal_api.storage.webhook_subscriptions import ENQUEUE_SQL, envelope_kinds
 from signal_api.translate.received import with_rest_group_ids
@@ -42,12 +47,17 @@ PROBE_BYTES = 4096
 
 @dataclass(frozen=True)
 class StoredMessage:
-    """One stored ``{"envelope", "account"}`` message and its cursor."""
+    """One stored ``{"envelope", "account"}`` message (or account event) and its cursor."""
 
     cursor: int
     account: str
     received_at: int
     payload: dict[str, Any]
+
+    @property
+    def event(self) -> str | None:
+        """The account event this row is (None for a received message)."""
+        return event_name(self.payload)
 
     def client_payload(self) -> dict[str, Any]:
         """The message as every client gets it (GET, WebSocket, history, webhook): with REST group ids."""
@@ -191,15 +201,18 @@ class Inbox:
     def _insert(self, payload: dict[str, Any], now: int) -> list[StoredMessage]:
         account = str(payload.get("account") or "")
         key = dedup_key(payload)
+        event = event_name(payload)
         inserted = self._db.execute(
-            "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key) VALUES (?, ?, ?, ?)",
-            (_storable(account), now, payload_json(payload), key),
+            "INSERT OR IGNORE INTO messages (account, received_at, payload, dedup_key, event) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (_storable(account), now, payload_json(payload), key, event),
         )
         if inserted.rowcount == 0:
             log.info("dropping an envelope signal-cli handed over twice (%s)", key)
             return []
         cursor = inserted.lastrowid
-        if self.track_webhook_deliveries:
+        # RECEIVE_WEBHOOK_URL is the original's: its receivers expect a receive notification.
+        if self.track_webhook_deliveries and event is None:
             self._db.execute("INSERT INTO webhook_deliveries (message_id, next_attempt) VALUES (?, ?)", (cursor, now))
         self._db.execute(ENQUEUE_SQL, (cursor, now, _storable(account), json.dumps(envelope_kinds(payload))))
         return [StoredMessage(cursor, account, now, payload)]
@@ -231,25 +244,29 @@ class Inbox:
 
     # Reading
 
-    def after(self, account: str, cursor: int, limit: int = 100) -> list[StoredMessage]:
-        """Messages of ``account`` with a cursor greater than ``cursor``, oldest first."""
+    def after(self, account: str, cursor: int, limit: int = 100, *, events: bool = False) -> list[StoredMessage]:
+        """Messages of ``account`` with a cursor greater than ``cursor``, oldest first.
+
+        Account events are among them only with ``events``.
+        """
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, account, received_at, payload FROM messages WHERE account = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
+                f"{_events_clause(events)} ORDER BY id LIMIT ?",
                 (account, cursor, limit),
             ).fetchall()
         return [stored_message(r) for r in rows]
 
-    def after_any(self, accounts: Sequence[str], cursor: int, limit: int = 100) -> list[StoredMessage]:
-        """Messages of any of ``accounts`` with a cursor greater than ``cursor``, oldest first."""
+    def after_any(self, accounts: Sequence[str], cursor: int, limit: int = 100, *,
+                  events: bool = False) -> list[StoredMessage]:
+        """Messages of any of ``accounts`` with a cursor greater than ``cursor``, oldest first (see :meth:`after`)."""
         if not accounts:
             return []
         marks = ",".join("?" * len(accounts))
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, account, received_at, payload FROM messages "
-                f"WHERE account IN ({marks}) AND id > ? ORDER BY id LIMIT ?",
+                f"WHERE account IN ({marks}) AND id > ? {_events_clause(events)} ORDER BY id LIMIT ?",
                 (*accounts, cursor, limit),
             ).fetchall()
         return [stored_message(r) for r in rows]
@@ -407,6 +424,10 @@ class _transaction:
                 self.db.execute("ROLLBACK")
             except sqlite3.Error as exc:
                 log.warning("rollback failed: %s", _reason(exc))
+
+
+def _events_clause(events: bool) -> str:
+    return "" if events else "AND event IS NULL"
 
 
 def _reason(exc: BaseException) -> str:

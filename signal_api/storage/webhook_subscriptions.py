@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from signal_api.storage.events import EVENT_KINDS, event_name
+
 if TYPE_CHECKING:
     from signal_api.storage.inbox import Inbox
 
@@ -30,6 +32,8 @@ KINDS: dict[str, str] = {
     "call": "envelope.callMessage",
     "story": "envelope.storyMessage",
     "other": "an envelope with none of these (e.g. one signal-cli could not decrypt)",
+    "rate_limit": "the account events rate_limit_challenge (a send was rate limited) and rate_limit_cleared "
+                  "(a challenge was submitted): not envelopes, see the README",
 }
 _ENVELOPE_KEYS = {"edit": "editMessage", "receipt": "receiptMessage", "typing": "typingMessage",
                   "sync": "syncMessage", "call": "callMessage", "story": "storyMessage"}
@@ -46,7 +50,10 @@ ENQUEUE_SQL = (
 
 
 def envelope_kinds(payload: dict[str, Any]) -> list[str]:
-    """The event kinds of a stored ``{"envelope", "account"}`` message (at least one)."""
+    """The event kinds of a stored ``{"envelope", "account"}`` message or account event (at least one)."""
+    event = event_name(payload)
+    if event is not None:
+        return [EVENT_KINDS[event]]
     envelope = payload.get("envelope")
     if not isinstance(envelope, dict):
         return ["other"]

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from .. import links, state
+from ..delivery import CHALLENGE_KEY
 from ..errors import IOFailure, UserError
 from .base import Context, Opt, command
 
@@ -238,6 +239,12 @@ def submit_rate_limit_challenge(ctx: Context, params: dict) -> None:
         raise IOFailure("Submit challenge error: [428] Challenge or captcha missing "
                         "(NonSuccessfulResponseCodeException)")
     with _editing(ctx) as account:
+        imposed = account.get(CHALLENGE_KEY)
+        if isinstance(imposed, dict):
+            if params["challenge"] != imposed.get("token"):
+                raise IOFailure("Submit challenge error: [428] Invalid challenge token "
+                                "(NonSuccessfulResponseCodeException)")
+            del account[CHALLENGE_KEY]
         solved = account.setdefault("solvedChallenges", [])
         solved.append({"challenge": params["challenge"], "captcha": params["captcha"],
                        "timestamp": state.now_ms()})
