@@ -43,8 +43,16 @@ run: install-serve
 config-table: install-serve
 	$(VENV)/bin/signal-api config-table --write README.md
 
+# The suite waits on subprocesses and sockets more than it computes: three processes share the
+# two cores (each test file stays in one process, so its module fixtures are built once).
+# Schemathesis gives all the cases of one fuzz test one node id, which pytest-xdist would run
+# once: that file runs on its own, serially (tests/conftest.py refuses such ids under xdist).
+TEST_WORKERS ?= 3
+SERIAL_TESTS := tests/conformance/test_fuzz.py
+
 test: install signal-cli-real
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(addprefix --ignore=,$(SERIAL_TESTS))
+	$(PY) -m pytest $(SERIAL_TESTS)
 
 # The same requests to the original and to signal-api, both on the simulator, in normal and json-rpc
 # mode; every difference must be in tests/differential/allowed.toml.

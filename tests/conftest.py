@@ -190,6 +190,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """
     import faulthandler
 
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: its controller ends it, and watches itself
     status = int(getattr(config, "_signal_api_exit_status", 0))
 
     def watchdog() -> None:
@@ -200,6 +202,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os._exit(status)
 
     threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, refuse tests that share a node id: xdist would run only one of them."""
+    if not (hasattr(config, "workerinput") or config.getoption("numprocesses", None)):
+        return
+    seen: set[str] = set()
+    shared = sorted({item.nodeid for item in items if item.nodeid in seen or seen.add(item.nodeid)})
+    if shared:
+        raise pytest.UsageError(
+            "these tests share a node id and would run once under pytest-xdist; run their files "
+            "without -n (the Makefile's SERIAL_TESTS): " + ", ".join(shared[:5]))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

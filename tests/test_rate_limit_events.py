@@ -54,11 +54,6 @@ def stored_events(harness) -> list[dict]:
     return [m.payload for m in inbox.after(A, 0, 1000, events=True) if m.event]
 
 
-@pytest.fixture(params=["normal", "json-rpc"])
-def mode(request) -> str:
-    return request.param
-
-
 @pytest.fixture
 def pair(mode, make_api):
     harness = make_api(mode)
