@@ -19,7 +19,7 @@ from signal_api.services import get_services
 from signal_api.storage.inbox import Inbox
 from signal_api.storage.migrate import apply_migrations, available
 from signal_api.storage.webhook_subscriptions import SubscriptionStore, envelope_kinds
-from tests.access.conftest import bearer, secured_harness
+from tests.access.conftest import bearer, secured_with_accounts
 from tests.conftest import Harness
 from tests.helpers import wait_for
 from tests.test_webhooks import HANG, Receiver, message, unused_port
@@ -302,13 +302,8 @@ def test_migration_6_keeps_pending_env_webhook_deliveries(tmp_path):
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory):
-    app = secured_harness(tmp_path_factory.mktemp("secured-subscriptions"))
-    try:
-        app.register(A)
-        app.register(B)
+    with secured_with_accounts(tmp_path_factory.mktemp("secured-subscriptions")) as app:
         yield app
-    finally:
-        app.harness.stop()
 
 
 def test_a_token_for_some_accounts_subscribes_and_sees_only_those(secured):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,13 +58,20 @@ def secured_harness(root: Path, mode: str = AUTH_MODE, **extra: str) -> Secured:
     return Secured(Harness(mode, root, SIGNAL_API_AUTH="token", **extra).start())
 
 
-@pytest.fixture
-def secured(tmp_path: Path) -> Iterator[Secured]:
-    """A started json-rpc app with auth on and accounts A and B registered."""
-    app = secured_harness(tmp_path)
+@contextlib.contextmanager
+def secured_with_accounts(root: Path, mode: str = AUTH_MODE) -> Iterator[Secured]:
+    """A started app with auth on and accounts A and B registered, stopped on leaving."""
+    app = secured_harness(root, mode)
     try:
         app.register(A)
         app.register(B)
         yield app
     finally:
         app.harness.stop()
+
+
+@pytest.fixture
+def secured(tmp_path: Path) -> Iterator[Secured]:
+    """A started json-rpc app with auth on and accounts A and B registered."""
+    with secured_with_accounts(tmp_path) as app:
+        yield app
