@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import inbox_store, jsonrpc_latency, normal_mode, sending, websocket_fanout
+from benchmarks import inbox_store, jsonrpc_latency, normal_mode, sending, websocket_fanout, workers
 from benchmarks.support import load_average
 
 #: name -> (run(quick) -> figures, the keys it measures, its time bound in seconds)
@@ -29,11 +29,12 @@ SCENARIOS: dict[str, tuple[Callable[[bool], dict], tuple[str, ...], int]] = {
     "normal": (normal_mode.main, ("normal_mode_ratio",), 120),
     "fanout": (websocket_fanout.main, ("fanout_subscribers", "fanout_p50_ms", "fanout_p99_ms", "fanout_lost",
                                        "rss_1000_ws_mb"), 300),
+    "workers": (workers.main, ("workers2_send_rps",), 120),
     "inbox": (inbox_store.main, ("inbox_store_msgs_per_s",), 60),
     "split-replies": (jsonrpc_latency.main, (), 60),
 }
 #: Keys no scenario can measure yet, and why.
-NOT_MEASURABLE = {"workers2_send_rps": "WORKERS=N (more than one gunicorn worker) is not built yet"}
+NOT_MEASURABLE: dict[str, str] = {}
 #: The BENCH line's keys in the issue's order; (target text, check) where the issue sets a target.
 KEYS: dict[str, tuple[str, Callable[[float, dict], bool]] | None] = {
     "api_cpu_ms_per_send": ("<= 0.4", lambda v, r: v <= 0.4),

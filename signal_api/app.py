@@ -28,6 +28,7 @@ from signal_api.observability import metrics as observed_metrics, requests_log
 from signal_api.observability.logs import set_log_level
 from signal_api.operator.checks import simulator_guard
 from signal_api.translate.identifiers import IdentifierError, unescape_path_segment
+from signal_api.receive.leadership import Leadership
 from signal_api.receive.retention import RetentionJob
 from signal_api.receive.scheduler import AutoReceiveScheduler, receive_all_accounts
 from signal_api.access.scopes import open_route
@@ -36,6 +37,7 @@ from signal_api.signalcli import ReceiveOptions, SignalBackend, make_backend
 from signal_api.signalcli.children import reap_orphans
 from signal_api.receive.webhook_urls import forbidden_address
 from signal_api.receive.webhooks import SubscriptionDispatchers, WebhookDispatcher
+from signal_api.storage.inbox_tail import InboxTail
 from signal_api.storage.webhook_subscriptions import ENV_WEBHOOK
 
 log = logging.getLogger(__name__)
@@ -121,15 +123,32 @@ def start_background(app: flask.Flask) -> None:
             "receives (GET /v1/receive or an open WebSocket): webhooks fire only then. Set "
             "AUTO_RECEIVE_SCHEDULE (e.g. '*/1 * * * *') or use MODE=json-rpc to have every message delivered.",
             config.mode)
+    if config.shares_workers:
+        # Every worker hears of every stored row and can call the daemon; the one that wins the
+        # leader lock (now or when the leader is gone) also runs what must run once.
+        services.tail = InboxTail(services.inbox)
+        services.tail.start()
+        services.backend.start()
+        services.leadership = Leadership(config.data_dir, lambda: _lead(services))
+        services.leadership.start()
+    else:
+        _lead(services)
+    atexit.register(stop_background, app)
+
+
+def _lead(services: Services) -> None:
+    """Start what one process runs for the service: daemon, receiving, webhooks, retention, schedule."""
     # Before anything starts: a worker killed with SIGKILL may have left its daemon or links running.
-    reap_orphans(config.data_dir)
+    reap_orphans(services.config.data_dir)
     # What an earlier run set aside because it could not be stored goes in before anything new.
     services.receiver.intake.recover()
     services.background = background_jobs(services)
-    services.backend.start()
+    if services.config.shares_workers:
+        services.backend.take_lead()
+    else:
+        services.backend.start()
     for job in services.background:
         job.start()
-    atexit.register(stop_background, app)
 
 
 def begin_shutdown(app: flask.Flask, *, wait: float = 0.0) -> None:
@@ -138,6 +157,8 @@ def begin_shutdown(app: flask.Flask, *, wait: float = 0.0) -> None:
     With ``wait``, return once every WebSocket has hung up or after ``wait`` seconds.
     """
     services = get_services(app)
+    if services.leadership is not None:
+        services.leadership.stop_trying()  # a worker that is stopping must not take over now
     services.hub.close_all()
     services.receiver.stop()
     deadline = time.monotonic() + wait
@@ -150,11 +171,17 @@ def stop_background(app: flask.Flask) -> None:
     services = get_services(app)
     if services.started:
         services.started = False
+        if services.leadership is not None:
+            services.leadership.stop_trying()  # no election while stopping
         for job in reversed(services.background):
             job.stop()
         services.receiver.stop()
         services.backend.stop()
         services.receiver.join()
+        if services.tail is not None:
+            services.tail.stop()
+        if services.leadership is not None:
+            services.leadership.release()  # once the daemon has ended: the next leader starts its own
 
 
 def background_jobs(services: Services) -> list[Any]:

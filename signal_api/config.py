@@ -28,6 +28,8 @@ from signal_api.receive.webhook_urls import check_url
 
 MODES = ("normal", "native", "json-rpc", "json-rpc-native")
 LOG_LEVELS = ("debug", "info", "warn", "error")
+# More gunicorn workers than this only add processes fighting over one SQLite file and one daemon.
+MAX_WORKERS = 16
 TRUST_MODES = ("on-first-use", "always", "never")
 TEXT_MODES = ("normal", "styled")
 SEND_RESPONSE_FORMATS = ("array", "object")
@@ -134,6 +136,13 @@ class Config:
     auth: str = "none"
     allowed_origins: tuple[str, ...] = ()
     send_rate: Rate | None = None
+    # gunicorn workers sharing one daemon, one inbox and one leader (signal_api.receive.leadership).
+    workers: int = 1
+
+    @property
+    def shares_workers(self) -> bool:
+        """True when several workers serve the API (one of them leads the receive pipeline)."""
+        return self.workers > 1
 
     @property
     def uses_json_rpc(self) -> bool:
@@ -167,6 +176,7 @@ class Config:
         """Build the configuration from environment variables; raises ConfigErrors naming every bad one."""
         env = _Env(os.environ if environ is None else environ)
         config = cls._read(env)
+        env.problems.extend(_combination_problems(config))
         if env.problems:
             raise ConfigErrors(env.problems, config)
         return config
@@ -239,7 +249,25 @@ class Config:
             auth=env.choice("SIGNAL_API_AUTH", AUTH_MODES, "none", lower=True),
             allowed_origins=env.parsed("ALLOWED_ORIGINS", parse_origins, ()),
             send_rate=env.parsed("SIGNAL_API_SEND_RATE", parse_rate, None),
+            workers=env.integer("WORKERS", 1, minimum=1, maximum=MAX_WORKERS),
         )
+
+
+def _combination_problems(config: Config) -> list[ConfigError]:
+    # Several workers share one daemon of the service's own, started in manual receive mode so
+    # that only the leader's connection takes messages: in the subprocess modes each worker would
+    # run its own signal-cli on the same account, and an external daemon pushes every message to
+    # every connection (or to none while the leader is away).
+    if config.workers == 1:
+        return []
+    if not config.uses_json_rpc:
+        return [ConfigError("WORKERS", f"{config.workers} workers need MODE=json-rpc or json-rpc-native "
+                                       "(they share one signal-cli daemon); use WORKERS=1 in MODE="
+                                       f"{config.mode}")]
+    if config.json_rpc_address:
+        return [ConfigError("WORKERS", "more than one worker needs the service's own signal-cli daemon; "
+                                       "unset SIGNAL_CLI_JSON_RPC_ADDRESS or use WORKERS=1")]
+    return []
 
 
 class _Env:
@@ -434,6 +462,8 @@ SETTINGS: tuple[Setting, ...] = (
     _original("LOG_LEVEL", "info", "`debug`, `info`, `warn` or `error`", "log_level"),
     Setting("LOG_FORMAT", "text", "`text` (one readable line per record) or `json` (one JSON object per line)",
             "log_format"),
+    Setting("WORKERS", "1", "gunicorn gevent workers; more than one only in the json-rpc modes (they share "
+            "the service's daemon, inbox and cursors)", "workers"),
     Setting("ACCESS_LOG", "0", "`1` adds gunicorn's access log (the service logs one line per request anyway)"),
     _original("SIGNAL_CLI_CONFIG_DIR", "/home/.local/share/signal-cli", "signal-cli's data directory",
               "signal_cli_config_dir"),

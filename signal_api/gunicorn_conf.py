@@ -5,9 +5,19 @@ import os
 # auth is off (SIGNAL_API_AUTH=none). The Docker image sets HOST=0.0.0.0.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8080')}"
 worker_class = "gevent"
-# One worker on purpose: it owns the signal-cli daemon connection, the WebSocket subscribers and
-# the scheduler. A gevent worker serves ~1000 concurrent connections on its own.
-workers = 1
+# One gevent worker serves ~1000 concurrent connections on its own; WORKERS=N (json-rpc modes)
+# runs N that share one daemon: one of them leads (daemon, receiving, webhooks, retention), every
+# one serves requests and sockets. The worker's Config reports a bad WORKERS value by name.
+
+
+def _workers(raw: str | None) -> int:
+    try:
+        return max(1, int((raw or "1").strip()))
+    except ValueError:
+        return 1
+
+
+workers = _workers(os.environ.get("WORKERS"))
 worker_connections = 1000
 # The app starts background work at import; it must be imported after gevent patches the worker.
 preload_app = False

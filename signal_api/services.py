@@ -38,11 +38,16 @@ class Services:
     started: bool = False
     #: The app's metrics (signal_api.observability.metrics.Metrics), set when the app is built.
     metrics: Any = None
+    #: With several workers: the inbox tail (storage.inbox_tail.InboxTail) and the leader lock
+    #: (receive.leadership.Leadership), once started.
+    tail: Any = None
+    leadership: Any = None
 
     @classmethod
     def build(cls, config: Config, backend: SignalBackend) -> Services:
         """Wire backend -> inbox -> subscribers (nothing is started)."""
-        inbox = Inbox(config.database_path, track_webhook_deliveries=bool(config.receive_webhook_url))
+        inbox = Inbox(config.database_path, track_webhook_deliveries=bool(config.receive_webhook_url),
+                      shared=config.shares_workers)
         hub = ReceiveHub(config.ws_queue_size)
         reserve = KeptReserve(config.data_dir / RESERVE_FILE, config.kept_reserve_bytes)
         receiver = Receiver(backend, inbox, hub, kept_limit=config.kept_messages_max, reserve=reserve)

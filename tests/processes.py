@@ -64,3 +64,36 @@ def children_of(pid: int) -> list[Proc]:
 def is_alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie counts as gone)."""
     return any(p.pid == pid for p in live_processes())
+
+
+def tcp_connection_owner(server_port: int, client_port: int) -> int | None:
+    """The pid of the process holding the server side of the loopback TCP connection from ``client_port``."""
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if local_port == server_port and remote_port == client_port:
+                inode = fields[9]
+    if inode is None:
+        return None
+    wanted = f"socket:[{inode}]"
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(f"/proc/{entry}/fd/{fd}") == wanted:
+                    return int(entry)
+            except OSError:
+                continue
+    return None

@@ -33,6 +33,8 @@ __all__ = ["identity", "init_app"]
 def init_app(app: flask.Flask, api: Api) -> None:
     """Install the gate on ``app`` (after every route is registered) and the security schemes in its spec."""
     from signal_api.access.gate import EXTENSION_KEY, Gate
+    from signal_api.access.limits import MemoryRateLimiter
+    from signal_api.access.shared_limits import SharedRateLimiter
     from signal_api.access.origins import OriginPolicy
     from signal_api.access.scopes import SECURITY_SCHEMES, check_every_route_declared
     from signal_api.access.tokens import TokenStore
@@ -42,11 +44,13 @@ def init_app(app: flask.Flask, api: Api) -> None:
     for name, scheme in SECURITY_SCHEMES.items():
         api.spec.components.security_scheme(name, scheme)
     config = get_services(app).config
+    inbox = get_services(app).inbox
     gate = app.extensions[EXTENSION_KEY] = Gate(
         auth=config.auth,
-        tokens=TokenStore(get_services(app).inbox.execute),
+        tokens=TokenStore(inbox.execute),
         origins=OriginPolicy(config.allowed_origins),
         send_rate=config.send_rate,
+        limiter=SharedRateLimiter(inbox) if config.shares_workers else MemoryRateLimiter(),
     )
     app.before_request(gate.check)
     app.after_request(lambda response: gate.origins.add_cors_headers(flask.request, response))

@@ -1,8 +1,9 @@
 """Rate limits: token buckets per key (a token's name, an account's number).
 
 The interface is one method, :meth:`RateLimiter.take`, so that a store shared by several
-processes (Redis, a database) can replace :class:`MemoryRateLimiter` without touching callers.
-The service runs one worker process, so memory is enough today.
+processes can replace :class:`MemoryRateLimiter` without touching callers: with ``WORKERS`` > 1
+the buckets live in the service's database (:mod:`signal_api.access.shared_limits`), so N workers
+together allow the configured rate, not N times it. Both use :func:`refill`.
 """
 from __future__ import annotations
 
@@ -60,16 +61,12 @@ class MemoryRateLimiter:
     def take(self, key: str, rate: Rate) -> float | None:
         """Take one request from ``key``'s bucket (see :meth:`RateLimiter.take`)."""
         now = self._clock()
-        per_request = rate.per_seconds / rate.count
         with self._lock:
             self._forget_full(now)
             level, updated = self._buckets.get((key, rate), (float(rate.count), now))
-            level = min(float(rate.count), level + (now - updated) / per_request)
-            if level < 1.0:
-                self._buckets[(key, rate)] = (level, now)
-                return (1.0 - level) * per_request
-            self._buckets[(key, rate)] = (level - 1.0, now)
-            return None
+            level, wait = refill(level, updated, now, rate)
+            self._buckets[(key, rate)] = (level, now)
+            return wait
 
     def _forget_full(self, now: float) -> None:
         if len(self._buckets) < 1024:
@@ -77,6 +74,19 @@ class MemoryRateLimiter:
         for (key, rate), (level, updated) in list(self._buckets.items()):
             if level + (now - updated) * rate.count / rate.per_seconds >= rate.count:
                 del self._buckets[(key, rate)]
+
+
+def refill(level: float, updated: float, now: float, rate: Rate) -> tuple[float, float | None]:
+    """A bucket at ``level`` when last ``updated``, refilled to ``now`` and one request taken if it fits.
+
+    Returns the bucket's new level and None (taken), or the level and the seconds until one fits.
+    A clock that went back (a reboot, for a stored bucket) counts as no time passed.
+    """
+    per_request = rate.per_seconds / rate.count
+    level = min(float(rate.count), level + max(0.0, now - updated) / per_request)
+    if level < 1.0:
+        return level, (1.0 - level) * per_request
+    return level - 1.0, None
 
 
 def retry_after_header(seconds: float) -> str:

@@ -382,7 +382,8 @@ class SubscriptionDispatchers:
             dispatcher.join()
 
     def wake(self) -> None:
-        """Have every worker look at its queue now."""
+        """Have every worker look at its queue now (after picking up subscriptions made by other workers)."""
+        self.sync()
         for dispatcher in list(self._running.values()):
             dispatcher.wake()
 

@@ -26,7 +26,8 @@ def make_backend(config: Config) -> SignalBackend:
         address = Address.parse(config.json_rpc_address)
     else:
         socket_path = daemon_socket_path(config.data_dir)
-        argv = daemon_argv(config.command, config.signal_cli_config_dir, socket_path, config.json_rpc)
+        argv = daemon_argv(config.command, config.signal_cli_config_dir, socket_path, config.json_rpc,
+                           receive_mode="manual" if config.shares_workers else "on-connection")
         supervisor = DaemonSupervisor(argv, socket_path=socket_path, children=children,
                                       lock=DaemonLock(config.data_dir, config.signal_cli_config_dir))
         address = Address("unix", str(socket_path))
@@ -35,4 +36,4 @@ def make_backend(config: Config) -> SignalBackend:
         return JsonRpcClient(address, call_timeout=config.command_timeout, on_notification=on_notification)
 
     return JsonRpcBackend(client_factory, supervisor=supervisor, link_timeout=config.command_timeout,
-                          link_limit=config.max_concurrent_links)
+                          link_limit=config.max_concurrent_links, shared=config.shares_workers)

@@ -142,6 +142,9 @@ class SignalBackend(abc.ABC):
     def start(self) -> None:
         """Start background work (daemon, reader). Called once by the server, never by views."""
 
+    def take_lead(self) -> None:
+        """This worker now leads (``WORKERS`` > 1): run the daemon and take what it receives."""
+
     def stop(self) -> None:
         """Stop background work and release processes and sockets."""
 

@@ -40,10 +40,14 @@ def daemon_socket_path(data_dir: Path) -> Path:
 
 
 def daemon_argv(
-    command: Sequence[str], config_dir: Path, socket_path: Path, options: JsonRpcDaemonOptions
+    command: Sequence[str], config_dir: Path, socket_path: Path, options: JsonRpcDaemonOptions, *,
+    receive_mode: str = "on-connection",
 ) -> list[str]:
-    """The daemon command line: global options, then ``daemon`` and its options."""
-    params: dict[str, object] = {"socket": str(socket_path), "receiveMode": "on-connection", "noReceiveStdout": True}
+    """The daemon command line: global options, then ``daemon`` and its options.
+
+    ``receive_mode`` is ``manual`` when several workers connect: only the leader subscribes.
+    """
+    params: dict[str, object] = {"socket": str(socket_path), "receiveMode": receive_mode, "noReceiveStdout": True}
     for name in ("attachments", "stories", "avatars", "stickers"):
         if getattr(options, f"ignore_{name}"):
             params[f"ignore{name.title()}"] = True

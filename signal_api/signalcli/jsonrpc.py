@@ -9,6 +9,8 @@ call fails at once and the client reconnects with exponential backoff.
 side and reads until the daemon closes the connection, so every notification the daemon already
 wrote is handed over. It does not reconnect (and calls fail at once) until ``resume``. A daemon
 started with ``--receive-mode on-connection`` fetches nothing from Signal while nobody is connected.
+With several workers the daemon runs with ``--receive-mode manual``: only the leader's client
+(after :meth:`JsonRpcClient.subscribe_on_connect`) subscribes, on every connection it opens.
 
 Written against the stdlib ``threading``/``socket``: under gunicorn's gevent worker these are
 monkey-patched into greenlets, and tests run them as plain threads.
@@ -116,6 +118,7 @@ class JsonRpcClient:
         self._may_connect.set()
         self._paused_reason: str | None = None
         self._thread: threading.Thread | None = None
+        self._subscribes = False
         self.connections = 0  # how many times a connection was established (for tests and logs)
 
     # Lifecycle
@@ -142,6 +145,35 @@ class JsonRpcClient:
     def connected(self) -> bool:
         """True while a connection to the daemon is open."""
         return self._connected.is_set()
+
+    def subscribe_on_connect(self) -> None:
+        """Subscribe to every account's messages on the open connection and on each one after it."""
+        with self._lock:
+            self._subscribes = True
+            sock = self._sock if self._paused_reason is None else None
+        if sock is not None:
+            self._subscribe_in_background(sock)
+
+    def _subscribe_in_background(self, sock: socket.socket) -> None:
+        # Not on the reader thread: the reply is read there.
+        threading.Thread(target=self._subscribe, args=(sock,), name="signal-cli-subscribe", daemon=True).start()
+
+    def _subscribe(self, sock: socket.socket) -> None:
+        try:
+            subscription = self.call("subscribeReceive")
+        except errors.SignalCliError as exc:
+            with self._lock:
+                current = self._sock is sock
+            if current:
+                # A connection that does not receive would leave messages with the daemon for
+                # good: start again on a new one.
+                log.warning("subscribing to received messages failed (%s); reconnecting", exc.message)
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return
+        log.info("receiving messages from signal-cli daemon (subscription %s)", subscription)
 
     def pause(self, reason: str) -> None:
         """Leave the daemon after reading what it already sent; calls fail with ``reason`` until ``resume``."""
@@ -259,10 +291,13 @@ class JsonRpcClient:
                 self.connections += 1
                 # pause() ran while we were connecting: the daemon may already push on this socket.
                 drain = self._paused_reason is not None
+                subscribe = self._subscribes and not drain
             if drain:
                 self._start_drain(sock)
             self._connected.set()
             log.info("connected to signal-cli daemon at %s", self.address)
+            if subscribe:
+                self._subscribe_in_background(sock)
             reason = self._read_until_closed(sock)
             if self._paused_reason is not None:
                 log.info("left signal-cli daemon at %s after reading everything it sent", self.address)

@@ -3,6 +3,10 @@
 Calls go to one ``signal-cli daemon`` in multi-account mode through :class:`JsonRpcClient`.
 Incoming ``receive`` notifications are handed, batch by batch, to the registered message
 handlers (the durable inbox).
+
+A ``shared`` backend is one of several workers' (``WORKERS`` > 1): each connects for its calls,
+but only after :meth:`JsonRpcBackend.take_lead` does it run the daemon and subscribe to what it
+receives.
 """
 from __future__ import annotations
 
@@ -40,8 +44,12 @@ class JsonRpcBackend(SignalBackend):
         supervisor: DaemonSupervisor | None = None,
         link_timeout: float = 120.0,
         link_limit: int = DEFAULT_LINK_LIMIT,
+        shared: bool = False,
     ) -> None:
         super().__init__()
+        self.shared = shared
+        #: True when this process runs the daemon and takes what it receives.
+        self.leading = not shared
         #: How long a background finishLink waits for the phone to scan.
         self.link_timeout = link_timeout
         #: The startLinks whose finishLink is still waiting, by device name.
@@ -50,19 +58,30 @@ class JsonRpcBackend(SignalBackend):
         self.supervisor = supervisor
 
     def start(self) -> None:
-        if self.supervisor is not None:
+        if self.leading and self.supervisor is not None:
             self.supervisor.start()
         self.client.start()
 
+    def take_lead(self) -> None:
+        if self.leading:
+            return
+        self.leading = True
+        if self.supervisor is not None:
+            self.supervisor.start()
+        self.client.subscribe_on_connect()
+
     def stop(self) -> None:
         self.client.close()
-        if self.supervisor is not None:
+        if self.leading and self.supervisor is not None:
             self.supervisor.stop()
 
     def hold_intake(self) -> None:
-        # The service's daemon runs with --receive-mode on-connection: without a connection it
-        # fetches nothing from Signal, which keeps the messages until we come back.
-        self.client.pause(HOLD_REASON)
+        # The service's daemon runs with --receive-mode on-connection (manual with several workers,
+        # where only the leader subscribes): without our connection it fetches nothing from
+        # Signal, which keeps the messages until we come back. A worker that does not lead
+        # receives nothing: pausing would only fail its calls.
+        if self.leading:
+            self.client.pause(HOLD_REASON)
 
     def resume_intake(self) -> None:
         self.client.resume()
@@ -93,7 +112,7 @@ class JsonRpcBackend(SignalBackend):
     def probe(self, timeout: float) -> Probe:
         # A daemon of ours that is not running (restarting with backoff) answers no call: say so
         # at once instead of waiting for the connection.
-        if self.supervisor is not None and self.supervisor.pid is None:
+        if self.leading and self.supervisor is not None and self.supervisor.pid is None:
             return Probe(False, "signal-cli daemon is not running")
         return super().probe(timeout)
 

@@ -12,6 +12,11 @@ that works: a message is then at worst handed out again after a crash, never ski
 Account events (:mod:`signal_api.storage.events`) are rows of the same table, with their
 ``event`` column set: readers get them only with ``events=True``. A consumer's position passes
 over the events it skips, as it passes over what another consumer of the same position took.
+
+A ``shared`` inbox is one of several processes on the same file (``WORKERS`` > 1): positions are
+read from the database every time and taken in one write transaction, so two workers never hand
+out the same message, and listeners hear of new rows from an :class:`InboxTail` (every process's
+commits, in cursor order) instead of from ``store``.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from signal_api.storage.events import event_name
 from signal_api.storage.migrate import apply_migrations
@@ -74,6 +79,7 @@ class StoredMessage:
 
 
 Listener = Callable[[list[StoredMessage]], None]
+T = TypeVar("T")
 
 
 class StorageError(Exception):
@@ -142,8 +148,10 @@ class Inbox:
         clock: Callable[[], float] = time.time,
         track_webhook_deliveries: bool = False,
         busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        shared: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.shared = shared
         # When a webhook is configured, each message gets its pending delivery row in the same
         # transaction, so a crash can never leave a stored message that is never delivered.
         # Webhook subscriptions (storage.webhook_subscriptions) get theirs the same way, always.
@@ -190,13 +198,19 @@ class Inbox:
                 raise StorageError(_reason(exc)) from exc
             self._unsaved_positions.clear()
             self._warned_unsaved = False
+        if not self.shared:
+            self.dispatch(stored)
+        return stored
+
+    def dispatch(self, stored: list[StoredMessage]) -> None:
+        """Tell waiting takers and the listeners about committed rows (by ``store``, or by the tail)."""
+        with self._lock:
             self._arrived.notify_all()
         for listener in list(self._listeners):
             try:
                 listener(stored)
             except Exception:  # a listener's bug must not undo or block storing
                 log.exception("inbox listener failed")
-        return stored
 
     def _insert(self, payload: dict[str, Any], now: int) -> list[StoredMessage]:
         account = str(payload.get("account") or "")
@@ -306,15 +320,34 @@ class Inbox:
         deadline = time.monotonic() + max(timeout, 0.0)
         with self._lock:
             while True:
-                position = self._position(consumer, account)
-                batch = self.after(account, position, limit if limit > 0 else -1)
+                batch = self._take_shared(consumer, account, limit) if self.shared else None
+                if batch is None:
+                    position = self._position(consumer, account)
+                    batch = self.after(account, position, limit if limit > 0 else -1)
+                    if batch:
+                        self.mark_taken(consumer, account, batch[-1].cursor)
                 if batch:
-                    self.mark_taken(consumer, account, batch[-1].cursor)
                     return batch
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []
                 self._arrived.wait(remaining)
+
+    def _take_shared(self, consumer: str, account: str, limit: int) -> list[StoredMessage] | None:
+        # Read the position, the batch and write the new position in one write transaction, so
+        # another worker taking at the same moment waits and then starts after this batch. None
+        # when the database refuses the write: the caller takes the in-memory way.
+        try:
+            with _transaction(self._db):
+                position = self._position(consumer, account)
+                batch = self.after(account, position, limit if limit > 0 else -1)
+                if batch:
+                    self._write_position(consumer, account, batch[-1].cursor)
+                    self._write_unsaved_positions()
+        except (sqlite3.Error, OSError):
+            return None
+        self._unsaved_positions.clear()
+        return batch
 
     def position(self, consumer: str, account: str) -> int:
         """The last cursor ``consumer`` has taken for ``account`` (0 when none)."""
@@ -345,14 +378,23 @@ class Inbox:
 
     def _write_unsaved_positions(self) -> None:
         for (consumer, account), cursor in self._unsaved_positions.items():
-            self._db.execute(
-                "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
-                "ON CONFLICT (consumer, account) DO UPDATE SET position = MAX(position, excluded.position)",
-                (consumer, _storable(account), cursor),
-            )
+            self._write_position(consumer, account, cursor)
+
+    def _write_position(self, consumer: str, account: str, cursor: int) -> None:
+        self._db.execute(
+            "INSERT INTO consumer_cursors (consumer, account, position) VALUES (?, ?, ?) "
+            "ON CONFLICT (consumer, account) DO UPDATE SET position = MAX(position, excluded.position)",
+            (consumer, _storable(account), cursor),
+        )
 
     def _position(self, consumer: str, account: str) -> int:
         key = (consumer, account)
+        if self.shared:
+            # Other workers move it too; what this one could not write yet still counts.
+            row = self._db.execute(
+                "SELECT position FROM consumer_cursors WHERE consumer = ? AND account = ?", (consumer, account)
+            ).fetchone()
+            return max(row[0] if row else 0, self._unsaved_positions.get(key, 0))
         if key not in self._positions:
             row = self._db.execute(
                 "SELECT position FROM consumer_cursors WHERE consumer = ? AND account = ?", (consumer, account)
@@ -394,6 +436,22 @@ class Inbox:
         with self._lock, _transaction(self._db):
             for sql, params in statements:
                 self._db.execute(sql, params)
+
+    def atomically(self, work: Callable[[Callable[..., list[tuple]]], T]) -> T:
+        """``work(execute)`` in one write transaction: what it reads no other process changes before it writes.
+
+        Raises:
+            StorageError: the database refused the transaction; nothing of it is written.
+        """
+        def execute(sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+            return self._db.execute(sql, params).fetchall()
+
+        with self._lock:
+            try:
+                with _transaction(self._db):
+                    return work(execute)
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(_reason(exc)) from exc
 
 
 class _transaction:

@@ -98,3 +98,34 @@ def test_bad_rates_are_refused(text):
 
 def test_retry_after_is_whole_seconds_rounded_up():
     assert [retry_after_header(s) for s in (0.0, 0.2, 1.0, 1.01, 59.5)] == ["1", "1", "1", "2", "60"]
+
+
+def test_workers_sharing_the_database_share_each_bucket(tmp_path):
+    from signal_api.access.shared_limits import SharedRateLimiter
+    from signal_api.storage.inbox import Inbox
+
+    now = [1000.0]
+    path = tmp_path / "signal-api.db"
+    first = SharedRateLimiter(Inbox(path, shared=True), clock=lambda: now[0])
+    second = SharedRateLimiter(Inbox(path, shared=True), clock=lambda: now[0])
+    rate = parse_rate("3/m")
+    answers = [limiter.take("token:bot", rate) for limiter in (first, second, first, second, first)]
+    # Three in all, not three per worker; the fourth waits one refill (20 s).
+    assert answers[:3] == [None, None, None]
+    assert answers[3] == pytest.approx(20.0) and answers[4] == pytest.approx(20.0)
+    assert second.take("token:other", rate) is None  # another key has its own bucket
+    now[0] += 20.0
+    assert second.take("token:bot", rate) is None
+    assert first.take("token:bot", rate) == pytest.approx(20.0)
+
+
+def test_a_shared_bucket_the_database_cannot_write_falls_back_to_the_workers_memory(tmp_path):
+    from signal_api.access.shared_limits import SharedRateLimiter
+    from signal_api.storage.inbox import Inbox
+
+    inbox = Inbox(tmp_path / "signal-api.db", shared=True)
+    limiter = SharedRateLimiter(inbox)
+    inbox.execute("DROP TABLE rate_buckets")  # every take now fails in the database
+    rate = parse_rate("2/h")
+    assert [limiter.take("account:x", rate) for _ in range(3)][:2] == [None, None]
+    assert limiter.take("account:x", rate) is not None  # still limited, per worker
