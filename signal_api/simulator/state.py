@@ -284,7 +284,10 @@ def save_network(cfg: str, net: dict) -> None:
 
 def enqueue(cfg: str, number: str, envelope: dict) -> None:
     """Append an envelope to a local account's pending queue."""
-    append_line(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
+    # Under the lock: an acknowledgement rewrites the queue file, and a line appended to the old
+    # file between its read and its replacement would be lost.
+    with locked(cfg):
+        append_line(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
 
 
 def peek_queue(cfg: str, number: str) -> list[dict]:
