@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import inbox_store, jsonrpc_latency, normal_mode, sending, websocket_fanout, workers
+from benchmarks import accounts, inbox_store, jsonrpc_latency, normal_mode, sending, websocket_fanout, workers
 from benchmarks.support import load_average
 
 #: name -> (run(quick) -> figures, the keys it measures, its time bound in seconds)
@@ -31,6 +31,7 @@ SCENARIOS: dict[str, tuple[Callable[[bool], dict], tuple[str, ...], int]] = {
                                        "rss_1000_ws_mb"), 300),
     "workers": (workers.main, ("workers2_send_rps",), 120),
     "inbox": (inbox_store.main, ("inbox_store_msgs_per_s",), 60),
+    "accounts": (accounts.main, (), 240),
     "split-replies": (jsonrpc_latency.main, (), 60),
 }
 #: Keys no scenario can measure yet, and why.

@@ -24,9 +24,14 @@ from benchmarks.support import percentile, process_cpu_seconds  # noqa: E402
 
 def _http_worker(args: argparse.Namespace, stop_at: float, latencies: list, failures: list) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
-    body = args.body.encode() if args.body else None
-    headers = {"Content-Type": "application/json"} if body else {}
+    # --body-list: the requests take the bodies of a JSON array in turn (e.g. one per account).
+    bodies = [json.dumps(item).encode() for item in json.loads(args.body_list)] if args.body_list else \
+        [args.body.encode() if args.body else None]
+    headers = {"Content-Type": "application/json"} if bodies[0] else {}
+    turn = 0
     while time.perf_counter() < stop_at:
+        body = bodies[turn % len(bodies)]
+        turn += 1
         started = time.perf_counter()
         try:
             conn.request(args.method, args.path, body=body, headers=headers)
@@ -86,6 +91,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--path", default="/")
     parser.add_argument("--body", default="")
+    parser.add_argument("--body-list", default="")
     parser.add_argument("--socket")
     parser.add_argument("--request", default="")
     args = parser.parse_args(argv)
