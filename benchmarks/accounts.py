@@ -25,7 +25,7 @@ def numbers(count: int) -> list[str]:
 
 
 def main(quick: bool) -> dict:
-    counts, duration, frames_per_account = ((1, 10), 1.0, 2) if quick else ((1, 10, 100), 6.0, 10)
+    counts, duration, frames_per_account = ((1, 10), 1.0, 2) if quick else ((1, 10, 100), 4.0, 5)
     rows = {count: _measure(numbers(count), duration, max(frames_per_account * count, 100)) for count in counts}
     for count, row in rows.items():
         print(f"  {count:3d} accounts: {row['send_cpu_ms']:.3f} worker CPU ms/send ({row['send_rps']:.0f} sends/s); "
