@@ -37,3 +37,31 @@ def test_the_signal_api_migrate_command(tmp_path, monkeypatch):
     assert main(["migrate"]) == 0
     db = sqlite3.connect(tmp_path / "signal-api.db")
     assert current_version(db) == available()[-1][0]
+
+
+def test_workers_starting_together_apply_each_migration_once(tmp_path):
+    import threading
+
+    path = tmp_path / "signal-api.db"
+    newest = available()[-1][0]
+    results: list[list[int]] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def migrate() -> None:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0.1)
+        db.execute("PRAGMA journal_mode = WAL")
+        start.wait()
+        try:
+            results.append(apply_migrations(db))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=migrate) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    assert sorted(v for applied in results for v in applied) == list(range(1, newest + 1))
+    assert current_version(sqlite3.connect(path)) == newest
