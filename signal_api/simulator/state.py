@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from . import filecache
+
 _lock_depth = threading.local()
 _ts_lock = threading.Lock()
 _last_ts = 0
@@ -86,6 +88,15 @@ def _ensure_dir(path: str) -> None:
     os.makedirs(path, mode=0o700, exist_ok=True)
 
 
+def _open_creating_dir(path: str, flags: int) -> int:
+    """``os.open`` (mode 0600) that creates the missing parent directory on first use."""
+    try:
+        return os.open(path, flags, 0o600)
+    except FileNotFoundError:
+        _ensure_dir(os.path.dirname(path))
+        return os.open(path, flags, 0o600)
+
+
 # ---------------------------------------------------------------- low-level IO
 
 @contextmanager
@@ -102,8 +113,7 @@ def locked(cfg: str) -> Iterator[None]:
         finally:
             depths[key] -= 1
         return
-    _ensure_dir(sim_dir(cfg))
-    fd = os.open(os.path.join(sim_dir(cfg), "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = _open_creating_dir(os.path.join(sim_dir(cfg), "lock"), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         depths[key] = 1
@@ -116,11 +126,8 @@ def locked(cfg: str) -> Iterator[None]:
 
 
 def read_json(path: str, default: Any = None) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        return default
+    """The parsed JSON file, or ``default`` when missing (cached while the file is unchanged)."""
+    return filecache.read_json(path, default)
 
 
 def write_json(path: str, obj: Any, pretty: bool = False) -> None:
@@ -135,9 +142,8 @@ def write_json(path: str, obj: Any, pretty: bool = False) -> None:
 
 def append_line(path: str, obj: Any) -> None:
     """Append one JSON line with a single O_APPEND write (atomic for readers and writers)."""
-    _ensure_dir(os.path.dirname(path))
     data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = _open_creating_dir(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         os.write(fd, data)
     finally:

@@ -8,6 +8,7 @@ parser from it and ``params_from_rpc`` maps JSON-RPC params with the same rules 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from ..errors import RpcError
 
 
+@functools.lru_cache(maxsize=None)
 def camel(name: str) -> str:
     return re.sub(r"-([a-z0-9])", lambda m: m.group(1).upper(), name)
 
@@ -42,13 +44,13 @@ class Opt:
     def positional(self) -> bool:
         return not self.flags[0].startswith("-")
 
-    @property
+    @functools.cached_property  # looked up for every JSON-RPC request
     def dashed(self) -> str:
         if self.positional:
             return self.flags[0]
         return next(f[2:] for f in self.flags if f.startswith("--"))
 
-    @property
+    @functools.cached_property
     def dest(self) -> str:
         return camel(self.dashed)
 
