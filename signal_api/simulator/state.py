@@ -7,7 +7,8 @@ Layout (signal-cli's own files first, then the simulator's)::
     DIR/attachments/<id>            attachments copied here by ``receive``
     DIR/simulator/lock              flock'ed for every read-modify-write
     DIR/simulator/network.json      verification sessions, groups, known peers
-    DIR/simulator/queues/<number>.jsonl   pending envelopes per local account
+    DIR/simulator/queues/<number>.jsonl   queued envelopes per local account
+    DIR/simulator/queues/<number>.acked   qids of those already handed over (see queues.py)
     DIR/simulator/blobs/<id>        attachment bytes "on the server"
     DIR/simulator/outbox.jsonl      messages that left for outside peers
     DIR/simulator/calls.jsonl       one line per executed command
@@ -33,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from . import filecache
+from . import filecache, queues
 
 _lock_depth = threading.local()
 _ts_lock = threading.Lock()
@@ -142,7 +143,7 @@ def write_json(path: str, obj: Any, pretty: bool = False) -> None:
 
 def append_line(path: str, obj: Any) -> None:
     """Append one JSON line with a single O_APPEND write (atomic for readers and writers)."""
-    data = (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    data = queues.json_line(obj)
     fd = _open_creating_dir(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         os.write(fd, data)
@@ -260,9 +261,9 @@ def delete_account(cfg: str, account: dict) -> None:
     """Remove the account from accounts.json and delete its files and pending queue."""
     save_index(cfg, [e for e in load_index(cfg) if e["path"] != account["path"]])
     base = os.path.join(data_dir(cfg), account["path"])
-    for victim in (base, queue_path(cfg, account["number"])):
-        if os.path.exists(victim):
-            os.remove(victim)
+    if os.path.exists(base):
+        os.remove(base)
+    queues.remove(queue_path(cfg, account["number"]))
     shutil.rmtree(base + ".d", ignore_errors=True)
 
 
@@ -290,18 +291,20 @@ def save_network(cfg: str, net: dict) -> None:
 
 def enqueue(cfg: str, number: str, envelope: dict) -> None:
     """Append an envelope to a local account's pending queue."""
-    # Under the lock: an acknowledgement rewrites the queue file, and a line appended to the old
-    # file between its read and its replacement would be lost.
+    # Under the lock: a compaction rewrites the queue file, and a line appended to the old file
+    # between its read and its replacement would be lost.
     with locked(cfg):
         append_line(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
 
 
 def peek_queue(cfg: str, number: str) -> list[dict]:
-    """Pending entries ``{"qid","envelope"}`` of an account, oldest first."""
-    return read_lines(queue_path(cfg, number))
+    """Pending (unacknowledged) entries ``{"qid","envelope"}`` of an account, oldest first."""
+    with locked(cfg):
+        return queues.pending(queue_path(cfg, number))
 
 
 def has_pending(cfg: str, number: str) -> bool:
+    """False when the account surely has nothing pending (its queue may be all acknowledged)."""
     try:
         return os.path.getsize(queue_path(cfg, number)) > 0
     except OSError:
@@ -309,7 +312,7 @@ def has_pending(cfg: str, number: str) -> bool:
 
 
 def pending_numbers(cfg: str) -> list[str]:
-    """Numbers whose queue file is non-empty (cheap: no parsing, no lock)."""
+    """Numbers whose queue file is non-empty (cheap: no parsing, no lock; see ``has_pending``)."""
     try:
         entries = list(os.scandir(os.path.join(sim_dir(cfg), "queues")))
     except FileNotFoundError:
@@ -325,15 +328,9 @@ def pending_numbers(cfg: str) -> list[str]:
 
 
 def remove_from_queue(cfg: str, number: str, qids: set[str]) -> None:
-    """Drop delivered entries (by qid) from a queue."""
+    """Acknowledge delivered entries (by qid): journalled, the queue file is not rewritten."""
     with locked(cfg):
-        path = queue_path(cfg, number)
-        keep = [e for e in read_lines(path) if e["qid"] not in qids]
-        tmp = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            for entry in keep:
-                fh.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
-        os.replace(tmp, path)
+        queues.acknowledge(queue_path(cfg, number), qids)
 
 
 # ---------------------------------------------------------------- blobs, outbox, calls, faults
