@@ -140,10 +140,12 @@ class RpcSession:
         params = req.get("params")
         is_notification = "id" not in req
         try:
-            problem = params_error(req["method"], params)
-            if problem:
-                raise RpcError(-32600, problem)
-            result = self.dispatch(req["method"], params)
+            # Replied only once its writes are in the files (a kill -9 then loses nothing acknowledged).
+            with state.collected_appends():
+                problem = params_error(req["method"], params)
+                if problem:
+                    raise RpcError(-32600, problem)
+                result = self.dispatch(req["method"], params)
             reply = result_response(result, rid)
         except RpcError as exc:
             reply = error_response(exc.code, exc.message, exc.data, rid)

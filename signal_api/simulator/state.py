@@ -14,8 +14,12 @@ Layout (signal-cli's own files first, then the simulator's)::
     DIR/simulator/calls.jsonl       one line per executed command
     DIR/simulator/faults.json       optional fault injection (see faults.py)
 
-Writers hold the exclusive lock; files are replaced atomically so lock-free readers never see
-half-written JSON.  ``read_calls`` and ``read_outbox`` are the helpers for tests of callers.
+Writers hold the exclusive lock; JSON files are replaced atomically so lock-free readers never
+see half-written JSON (and ``filecache`` keeps their parse while they are unchanged).  ``.jsonl``
+files only grow, by single ``O_APPEND`` writes; a JSON-RPC request's appends are written together
+with those of concurrent requests before it replies (``collected_appends``).  Queues are read and
+acknowledged under the lock (see ``queues``).  ``read_calls`` and ``read_outbox`` are the helpers
+for tests of callers.
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ import threading
 import time
 import uuid as uuidlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from . import filecache, queues
+from . import batching, filecache, queues
 
 _lock_depth = threading.local()
 _ts_lock = threading.Lock()
@@ -143,12 +147,43 @@ def write_json(path: str, obj: Any, pretty: bool = False) -> None:
 
 def append_line(path: str, obj: Any) -> None:
     """Append one JSON line with a single O_APPEND write (atomic for readers and writers)."""
-    data = queues.json_line(obj)
+    _append_bytes(path, queues.json_line(obj))
+
+
+def _append_bytes(path: str, data: bytes) -> None:
     fd = _open_creating_dir(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
     try:
         os.write(fd, data)
     finally:
         os.close(fd)
+
+
+def _write_appends(appends: list[batching.Append]) -> None:
+    for cfg, files in batching.group_by_file(appends).items():
+        with locked(cfg):  # see enqueue
+            for path, data in files.items():
+                _append_bytes(path, data)
+
+
+_group_commit = batching.GroupCommit(_write_appends)
+
+
+def collected_appends() -> AbstractContextManager[None]:
+    """Appends (queues, outbox, calls) of this thread wait for the end of the block, then are
+    written together with those of other threads ending theirs at the same time (group commit)."""
+    return _group_commit.collected()
+
+
+def flush_appends() -> None:
+    """Write the appends collected so far by this thread now (e.g. before a fault kills the process)."""
+    _group_commit.flush()
+
+
+def _append(cfg: str, path: str, obj: Any) -> None:
+    if _group_commit.collecting():
+        _group_commit.add((cfg, path, queues.json_line(obj)))
+    else:
+        append_line(path, obj)
 
 
 def read_lines(path: str) -> list[Any]:
@@ -294,7 +329,7 @@ def enqueue(cfg: str, number: str, envelope: dict) -> None:
     # Under the lock: a compaction rewrites the queue file, and a line appended to the old file
     # between its read and its replacement would be lost.
     with locked(cfg):
-        append_line(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
+        _append(cfg, queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
 
 
 def peek_queue(cfg: str, number: str) -> list[dict]:
@@ -352,7 +387,7 @@ def download_blob(cfg: str, blob_id: str) -> None:
 
 
 def append_outbox(cfg: str, record: dict) -> None:
-    append_line(os.path.join(sim_dir(cfg), "outbox.jsonl"), record)
+    _append(cfg, os.path.join(sim_dir(cfg), "outbox.jsonl"), record)
 
 
 def read_outbox(cfg: str) -> list[dict]:
@@ -361,7 +396,7 @@ def read_outbox(cfg: str) -> list[dict]:
 
 
 def append_call(cfg: str, record: dict) -> None:
-    append_line(os.path.join(sim_dir(cfg), "calls.jsonl"), record)
+    _append(cfg, os.path.join(sim_dir(cfg), "calls.jsonl"), record)
 
 
 def read_calls(cfg: str) -> list[dict]:
