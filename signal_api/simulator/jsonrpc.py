@@ -17,7 +17,7 @@ from typing import Any
 from signal_api.jsonrpc_wire import (decode, dumps, error_response, is_response, params_error, result_response,
                                      shape_error)
 
-from . import execution, network, state
+from . import execution, network, state, workers
 from .commands import REGISTRY, Context, params_from_rpc
 from .errors import CommandError, RpcError, UserError
 from .receiver import ReceiveHub
@@ -45,8 +45,8 @@ class RpcSession:
         self.receive_flags = server.receive_flags
         self._write = write
         self._write_lock = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-        self._threads_lock = threading.Lock()
+        self._inflight = 0
+        self._idle = threading.Condition()
         self._subscriptions: dict[int, int] = {}   # subscription id -> hub listener id
         self._auto_listener: int | None = None
         self.closed = False
@@ -66,11 +66,10 @@ class RpcSession:
                 self.closed = True
 
     def feed_line(self, line: str) -> None:
-        """Handle one complete request line in a new thread."""
-        thread = threading.Thread(target=self._run_line, args=(line,), daemon=True)
-        with self._threads_lock:
-            self._threads.add(thread)
-        thread.start()
+        """Handle one complete request line on a thread of its own."""
+        with self._idle:
+            self._inflight += 1
+        workers.POOL.submit(self._run_line, line)
 
     def _run_line(self, line: str) -> None:
         try:
@@ -78,18 +77,15 @@ class RpcSession:
             if reply is not None:
                 self.send(reply)
         finally:
-            with self._threads_lock:
-                self._threads.discard(threading.current_thread())
+            with self._idle:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._idle.notify_all()
 
     def wait_idle(self) -> None:
         """Block until every in-flight request has finished."""
-        while True:
-            with self._threads_lock:
-                threads = list(self._threads)
-            if not threads:
-                return
-            for thread in threads:
-                thread.join()
+        with self._idle:
+            self._idle.wait_for(lambda: not self._inflight)
 
     def close(self) -> None:
         self.closed = True
@@ -123,11 +119,18 @@ class RpcSession:
                 with lock:
                     replies.append(reply)
 
-        threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        done = threading.Semaphore(0)
+
+        def run(item: Any) -> None:
+            try:
+                work(item)
+            finally:
+                done.release()
+
+        for item in items:
+            workers.POOL.submit(run, item)
+        for _ in items:
+            done.acquire()
         return replies or None
 
     def _handle_one(self, req: Any) -> Any:
