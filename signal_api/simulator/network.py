@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ def is_uuid(text: str | None) -> bool:
     return bool(text) and _UUID.fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def peer_uuid(key: str) -> str:
     return str(uuidlib.uuid5(PEER_NAMESPACE, key))
 

@@ -33,7 +33,7 @@ _CONTACT_FIELDS = ("givenName", "familyName", "nickGivenName", "nickFamilyName",
 # ---------------------------------------------------------------- storage
 
 def _book_path(cfg: str, account: dict) -> str:
-    return os.path.join(state.data_dir(cfg), account["path"] + ".d", "recipients.json")
+    return state.path_join(state.data_dir(cfg), account["path"] + ".d", "recipients.json")
 
 
 def load_book(cfg: str, account: dict) -> dict:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import functools
 import json
 import os
 import random
@@ -47,8 +48,8 @@ _last_ts = 0
 
 def default_config_dir() -> str:
     """signal-cli's default data directory."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(base, "signal-cli")
+    base = os.environ.get("XDG_DATA_HOME") or path_join(os.path.expanduser("~"), ".local", "share")
+    return path_join(base, "signal-cli")
 
 
 def now_ms() -> int:
@@ -65,28 +66,32 @@ def new_timestamp() -> int:
 
 # ---------------------------------------------------------------- paths
 
+#: ``os.path.join``, remembered: the same few state paths are joined for every request.
+path_join = functools.lru_cache(maxsize=4096)(os.path.join)
+
+
 def sim_dir(cfg: str) -> str:
-    return os.path.join(cfg, "simulator")
+    return path_join(cfg, "simulator")
 
 
 def data_dir(cfg: str) -> str:
-    return os.path.join(cfg, "data")
+    return path_join(cfg, "data")
 
 
 def attachments_dir(cfg: str) -> str:
-    return os.path.join(cfg, "attachments")
+    return path_join(cfg, "attachments")
 
 
 def blob_path(cfg: str, blob_id: str) -> str:
-    return os.path.join(sim_dir(cfg), "blobs", blob_id)
+    return path_join(sim_dir(cfg), "blobs", blob_id)
 
 
 def queue_path(cfg: str, number: str) -> str:
-    return os.path.join(sim_dir(cfg), "queues", number + ".jsonl")
+    return path_join(sim_dir(cfg), "queues", number + ".jsonl")
 
 
 def faults_path(cfg: str) -> str:
-    return os.path.join(sim_dir(cfg), "faults.json")
+    return path_join(sim_dir(cfg), "faults.json")
 
 
 def _ensure_dir(path: str) -> None:
@@ -104,10 +109,13 @@ def _open_creating_dir(path: str, flags: int) -> int:
 
 # ---------------------------------------------------------------- low-level IO
 
+_lock_key = functools.lru_cache(maxsize=256)(os.path.abspath)  # only for absolute paths: no cwd
+
+
 @contextmanager
 def locked(cfg: str) -> Iterator[None]:
     """Hold the exclusive state lock; re-entrant within one thread."""
-    key = os.path.abspath(cfg)
+    key = _lock_key(cfg) if os.path.isabs(cfg) else os.path.abspath(cfg)
     depths = getattr(_lock_depth, "depths", None)
     if depths is None:
         depths = _lock_depth.depths = {}
@@ -118,7 +126,7 @@ def locked(cfg: str) -> Iterator[None]:
         finally:
             depths[key] -= 1
         return
-    fd = _open_creating_dir(os.path.join(sim_dir(cfg), "lock"), os.O_RDWR | os.O_CREAT)
+    fd = _open_creating_dir(path_join(sim_dir(cfg), "lock"), os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         depths[key] = 1
@@ -198,19 +206,19 @@ def read_lines(path: str) -> list[Any]:
 
 def load_index(cfg: str) -> list[dict]:
     """Entries of data/accounts.json: ``{"path","environment","number","uuid"}``."""
-    return read_json(os.path.join(data_dir(cfg), "accounts.json"), {"accounts": []}).get("accounts", [])
+    return read_json(path_join(data_dir(cfg), "accounts.json"), {"accounts": []}).get("accounts", [])
 
 
 def save_index(cfg: str, entries: list[dict]) -> None:
-    write_json(os.path.join(data_dir(cfg), "accounts.json"), {"accounts": entries, "version": 2}, pretty=True)
+    write_json(path_join(data_dir(cfg), "accounts.json"), {"accounts": entries, "version": 2}, pretty=True)
 
 
 def load_account(cfg: str, path: str) -> dict:
-    return read_json(os.path.join(data_dir(cfg), path), {})
+    return read_json(path_join(data_dir(cfg), path), {})
 
 
 def save_account(cfg: str, account: dict) -> None:
-    write_json(os.path.join(data_dir(cfg), account["path"]), account, pretty=True)
+    write_json(path_join(data_dir(cfg), account["path"]), account, pretty=True)
 
 
 def all_accounts(cfg: str) -> list[dict]:
@@ -295,7 +303,7 @@ def mark_registered(cfg: str, account: dict) -> None:
 def delete_account(cfg: str, account: dict) -> None:
     """Remove the account from accounts.json and delete its files and pending queue."""
     save_index(cfg, [e for e in load_index(cfg) if e["path"] != account["path"]])
-    base = os.path.join(data_dir(cfg), account["path"])
+    base = path_join(data_dir(cfg), account["path"])
     if os.path.exists(base):
         os.remove(base)
     queues.remove(queue_path(cfg, account["number"]))
@@ -312,14 +320,14 @@ def profile_name(account: dict) -> str | None:
 # ---------------------------------------------------------------- network (sessions, groups, peers)
 
 def load_network(cfg: str) -> dict:
-    net = read_json(os.path.join(sim_dir(cfg), "network.json"), {})
+    net = read_json(path_join(sim_dir(cfg), "network.json"), {})
     for key in ("sessions", "groups", "peers"):
         net.setdefault(key, {})
     return net
 
 
 def save_network(cfg: str, net: dict) -> None:
-    write_json(os.path.join(sim_dir(cfg), "network.json"), net)
+    write_json(path_join(sim_dir(cfg), "network.json"), net)
 
 
 # ---------------------------------------------------------------- queues
@@ -349,7 +357,7 @@ def has_pending(cfg: str, number: str) -> bool:
 def pending_numbers(cfg: str) -> list[str]:
     """Numbers whose queue file is non-empty (cheap: no parsing, no lock; see ``has_pending``)."""
     try:
-        entries = list(os.scandir(os.path.join(sim_dir(cfg), "queues")))
+        entries = list(os.scandir(path_join(sim_dir(cfg), "queues")))
     except FileNotFoundError:
         return []
     numbers = []
@@ -383,25 +391,25 @@ def download_blob(cfg: str, blob_id: str) -> None:
     if not os.path.exists(src):
         return
     _ensure_dir(attachments_dir(cfg))
-    shutil.copyfile(src, os.path.join(attachments_dir(cfg), blob_id))
+    shutil.copyfile(src, path_join(attachments_dir(cfg), blob_id))
 
 
 def append_outbox(cfg: str, record: dict) -> None:
-    _append(cfg, os.path.join(sim_dir(cfg), "outbox.jsonl"), record)
+    _append(cfg, path_join(sim_dir(cfg), "outbox.jsonl"), record)
 
 
 def read_outbox(cfg: str) -> list[dict]:
     """Messages that left for outside peers: ``{"from","to","timestamp","envelope"}`` each."""
-    return read_lines(os.path.join(sim_dir(cfg), "outbox.jsonl"))
+    return read_lines(path_join(sim_dir(cfg), "outbox.jsonl"))
 
 
 def append_call(cfg: str, record: dict) -> None:
-    _append(cfg, os.path.join(sim_dir(cfg), "calls.jsonl"), record)
+    _append(cfg, path_join(sim_dir(cfg), "calls.jsonl"), record)
 
 
 def read_calls(cfg: str) -> list[dict]:
     """Every command the simulator executed (see README.md for the record format)."""
-    return read_lines(os.path.join(sim_dir(cfg), "calls.jsonl"))
+    return read_lines(path_join(sim_dir(cfg), "calls.jsonl"))
 
 
 def read_faults(cfg: str) -> dict:
