@@ -36,7 +36,7 @@ import threading
 import time
 import uuid as uuidlib
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from . import batching, filecache, queues
@@ -168,7 +168,7 @@ def _append_bytes(path: str, data: bytes) -> None:
 
 def _write_appends(appends: list[batching.Append]) -> None:
     for cfg, files in batching.group_by_file(appends).items():
-        with locked(cfg):  # see enqueue
+        with locked(cfg) if cfg is not None else nullcontext():
             for path, data in files.items():
                 _append_bytes(path, data)
 
@@ -187,9 +187,10 @@ def flush_appends() -> None:
     _group_commit.flush()
 
 
-def _append(cfg: str, path: str, obj: Any) -> None:
+def _append(path: str, obj: Any, lock_cfg: str | None = None) -> None:
+    """Append a line now, or at the end of the collected block (under ``lock_cfg``'s state lock)."""
     if _group_commit.collecting():
-        _group_commit.add((cfg, path, queues.json_line(obj)))
+        _group_commit.add((lock_cfg, path, queues.json_line(obj)))
     else:
         append_line(path, obj)
 
@@ -337,7 +338,7 @@ def enqueue(cfg: str, number: str, envelope: dict) -> None:
     # Under the lock: a compaction rewrites the queue file, and a line appended to the old file
     # between its read and its replacement would be lost.
     with locked(cfg):
-        _append(cfg, queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope})
+        _append(queue_path(cfg, number), {"qid": uuidlib.uuid4().hex, "envelope": envelope}, lock_cfg=cfg)
 
 
 def peek_queue(cfg: str, number: str) -> list[dict]:
@@ -395,7 +396,7 @@ def download_blob(cfg: str, blob_id: str) -> None:
 
 
 def append_outbox(cfg: str, record: dict) -> None:
-    _append(cfg, path_join(sim_dir(cfg), "outbox.jsonl"), record)
+    _append(path_join(sim_dir(cfg), "outbox.jsonl"), record)
 
 
 def read_outbox(cfg: str) -> list[dict]:
@@ -404,7 +405,7 @@ def read_outbox(cfg: str) -> list[dict]:
 
 
 def append_call(cfg: str, record: dict) -> None:
-    _append(cfg, path_join(sim_dir(cfg), "calls.jsonl"), record)
+    _append(path_join(sim_dir(cfg), "calls.jsonl"), record)
 
 
 def read_calls(cfg: str) -> list[dict]:
