@@ -2,8 +2,9 @@
 
 ``RpcServer`` holds what all connections of one process share (mode, account, receive hub,
 subscription ids).  ``RpcSession`` is one connection (stdin/stdout, one socket, or one HTTP
-request): it parses lines, runs every request in its own thread (so replies may come out of
-order, as with the real daemon) and writes compact single-line JSON through ``write``.
+request): it parses lines, runs every request on a thread of its own (so replies may come out of
+order, as with the real daemon; quick sends excepted, see ``INLINE_METHODS``) and writes compact
+single-line JSON through ``write``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from typing import Any
 from signal_api.jsonrpc_wire import (decode, dumps, error_response, is_response, params_error, result_response,
                                      shape_error)
 
-from . import execution, network, state, workers
+from . import execution, faults, network, state, workers
 from .commands import REGISTRY, Context, params_from_rpc
 from .errors import CommandError, RpcError, UserError
 from .receiver import ReceiveHub
+
+
+#: Methods a connection's reader runs itself instead of handing them to a worker, unless a fault
+#: is set for them: they wait for nothing but the state lock, and a hand-over costs as much as a
+#: send.  Requests behind one of them on the same connection wait for it.
+INLINE_METHODS = frozenset({"send", "sendReaction", "sendReceipt", "sendTyping", "remoteDelete", "version"})
 
 
 class RpcServer:
@@ -66,16 +73,26 @@ class RpcSession:
                 self.closed = True
 
     def feed_line(self, line: str) -> None:
-        """Handle one complete request line on a thread of its own."""
+        """Handle one complete request line on a thread of its own (quick ones on the caller's)."""
+        value, error = decode(line)
+        if error is None and self._runs_inline(value):
+            self._reply(self._handle_value(value, error))
+            return
         with self._idle:
             self._inflight += 1
-        workers.POOL.submit(self._run_line, line)
+        workers.POOL.submit(self._run_decoded, value, error)
 
-    def _run_line(self, line: str) -> None:
+    def _runs_inline(self, value: Any) -> bool:
+        method = value.get("method") if isinstance(value, dict) else None
+        return method in INLINE_METHODS and not faults.fault_for(self.server.config_dir, method)
+
+    def _reply(self, reply: Any) -> None:
+        if reply is not None:
+            self.send(reply)
+
+    def _run_decoded(self, value: Any, error: dict | None) -> None:
         try:
-            reply = self.handle_text(line)
-            if reply is not None:
-                self.send(reply)
+            self._reply(self._handle_value(value, error))
         finally:
             with self._idle:
                 self._inflight -= 1
@@ -100,7 +117,9 @@ class RpcSession:
 
     def handle_text(self, text: str) -> Any:
         """Process one request or batch text; return the reply object, or None for no reply."""
-        value, error = decode(text)
+        return self._handle_value(*decode(text))
+
+    def _handle_value(self, value: Any, error: dict | None) -> Any:
         if error is not None:
             return error
         if isinstance(value, list):
