@@ -159,11 +159,8 @@ def resolve_text(cfg: str, text: str) -> Recipient:
 
 
 def _local_account(cfg: str, kind: str, value: str) -> dict | None:
-    for account in state.all_accounts(cfg):
-        if (kind == "number" and account.get("number") == value) or (
-                kind == "uuid" and account.get("uuid") == value):
-            return account
-    return None
+    account = state.find_account(cfg, value)
+    return account if account is not None and account.get(kind) == value else None
 
 
 def _resolve_username(cfg: str, username: str) -> Recipient:

@@ -236,9 +236,12 @@ def find_account(cfg: str, ident: str | None) -> dict | None:
     """The local account with this number or ACI, or None."""
     if not ident:
         return None
-    for account in all_accounts(cfg):
-        if ident in (account.get("number"), account.get("uuid")):
-            return account
+    # accounts.json mirrors every account's number and ACI: only a candidate's file is read.
+    for entry in load_index(cfg):
+        if ident in (entry.get("number"), entry.get("uuid")):
+            account = load_account(cfg, entry["path"])
+            if account and ident in (account.get("number"), account.get("uuid")):
+                return account
     return None
 
 
