@@ -74,25 +74,33 @@ class RpcSession:
 
     def feed_line(self, line: str) -> None:
         """Handle one complete request line on a thread of its own (quick ones on the caller's)."""
+        request = self.take_line(line)
+        if request is not None:
+            self.reply(self.handle_request(request))
+
+    def take_line(self, line: str) -> dict | None:
+        """Hand the line's request to a worker; a quick one (``INLINE_METHODS``) is returned instead,
+        for the caller to run with ``handle_request``."""
         value, error = decode(line)
-        if error is None and self._runs_inline(value):
-            self._reply(self._handle_value(value, error))
-            return
+        if error is None and isinstance(value, dict) and value.get("method") in INLINE_METHODS and \
+                not faults.fault_for(self.server.config_dir, value["method"]):
+            return value
         with self._idle:
             self._inflight += 1
         workers.POOL.submit(self._run_decoded, value, error)
+        return None
 
-    def _runs_inline(self, value: Any) -> bool:
-        method = value.get("method") if isinstance(value, dict) else None
-        return method in INLINE_METHODS and not faults.fault_for(self.server.config_dir, method)
+    def handle_request(self, request: dict) -> Any:
+        """The reply to one decoded request (None for a notification)."""
+        return self._handle_one(request)
 
-    def _reply(self, reply: Any) -> None:
+    def reply(self, reply: Any) -> None:
         if reply is not None:
             self.send(reply)
 
     def _run_decoded(self, value: Any, error: dict | None) -> None:
         try:
-            self._reply(self._handle_value(value, error))
+            self.reply(self._handle_value(value, error))
         finally:
             with self._idle:
                 self._inflight -= 1
