@@ -10,16 +10,13 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from typing import Any
 
-from signal_api.jsonrpc_wire import error_response
-
-from . import faults, log, output, state
+from . import faults, log, output
 from .commands import Context
 from .errors import UnexpectedError
 from .httpserver import start_http
-from .jsonrpc import RpcServer, RpcSession
+from .jsonrpc import RpcServer, RpcSession, run_quick
 from .receiver import ReceiveHub
 
 FLAG_KEYS = ("ignoreAttachments", "ignoreStories", "ignoreAvatars", "ignoreStickers", "sendReadReceipts")
@@ -142,7 +139,7 @@ class SocketTransport:
                 else:
                     quick.extend(self._read(key.data))
             if quick:
-                self._run(quick)
+                run_quick(quick)
 
     def _accept(self) -> bool:
         try:
@@ -167,18 +164,6 @@ class SocketTransport:
         session = connection.session
         return [(session, request) for line in connection.lines(chunk)
                 if (request := session.take_line(line)) is not None]
-
-    @staticmethod
-    def _run(quick: list[tuple[RpcSession, dict]]) -> None:
-        try:
-            with state.collected_appends():
-                replies = [(session, session.handle_request(request)) for session, request in quick]
-        except Exception as exc:  # noqa: BLE001 - the appends are not written: nobody may hear success
-            traceback.print_exc(file=sys.stderr)
-            replies = [(session, error_response(-32603, f"{exc} ({type(exc).__name__})", None, request.get("id"))
-                        if "id" in request else None) for session, request in quick]
-        for session, reply in replies:
-            session.reply(reply)
 
 
 def _unix_listener(path: str) -> socket.socket:

@@ -76,7 +76,7 @@ class RpcSession:
         """Handle one complete request line on a thread of its own (quick ones on the caller's)."""
         request = self.take_line(line)
         if request is not None:
-            self.reply(self.handle_request(request))
+            run_quick([(self, request)])
 
     def take_line(self, line: str) -> dict | None:
         """Hand the line's request to a worker; a quick one (``INLINE_METHODS``) is returned instead,
@@ -170,12 +170,10 @@ class RpcSession:
         params = req.get("params")
         is_notification = "id" not in req
         try:
-            # Replied only once its writes are in the files (a kill -9 then loses nothing acknowledged).
-            with state.collected_appends():
-                problem = params_error(req["method"], params)
-                if problem:
-                    raise RpcError(-32600, problem)
-                result = self.dispatch(req["method"], params)
+            problem = params_error(req["method"], params)
+            if problem:
+                raise RpcError(-32600, problem)
+            result = self.dispatch(req["method"], params)
             reply = result_response(result, rid)
         except RpcError as exc:
             reply = error_response(exc.code, exc.message, exc.data, rid)
@@ -266,3 +264,18 @@ class RpcSession:
 
     def _notify(self, item: dict) -> None:
         self.send({"jsonrpc": "2.0", "method": "receive", "params": item})
+
+
+def run_quick(requests: list[tuple[RpcSession, dict]]) -> None:
+    """Run quick requests (see ``RpcSession.take_line``) one after the other, write their appends
+    in one group commit, then answer them: a reply always follows its writes (kill -9 loses
+    nothing acknowledged)."""
+    try:
+        with state.collected_appends():
+            replies = [(session, session.handle_request(request)) for session, request in requests]
+    except Exception as exc:  # noqa: BLE001 - the appends are not written: nobody may hear success
+        traceback.print_exc(file=sys.stderr)
+        replies = [(session, error_response(-32603, f"{exc} ({type(exc).__name__})", None, request.get("id"))
+                    if "id" in request else None) for session, request in requests]
+    for session, reply in replies:
+        session.reply(reply)

@@ -16,8 +16,8 @@ Layout (signal-cli's own files first, then the simulator's)::
 
 Writers hold the exclusive lock; JSON files are replaced atomically so lock-free readers never
 see half-written JSON (and ``filecache`` keeps their parse while they are unchanged).  ``.jsonl``
-files only grow, by single ``O_APPEND`` writes; a JSON-RPC request's appends are written together
-with those of concurrent requests before it replies (``collected_appends``).  Queues are read and
+files only grow, by single ``O_APPEND`` writes; the appends of quick JSON-RPC requests (sends) are
+written together with those of concurrent ones before they are answered (``collected_appends``).  Queues are read and
 acknowledged under the lock (see ``queues``).  ``read_calls`` and ``read_outbox`` are the helpers
 for tests of callers.
 """
