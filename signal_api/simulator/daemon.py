@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import selectors
 import signal
 import socket
 import sys
@@ -15,7 +16,7 @@ from . import faults, log, output
 from .commands import Context
 from .errors import UnexpectedError
 from .httpserver import start_http
-from .jsonrpc import RpcServer, RpcSession
+from .jsonrpc import RpcServer, RpcSession, run_quick
 from .receiver import ReceiveHub
 
 FLAG_KEYS = ("ignoreAttachments", "ignoreStories", "ignoreAvatars", "ignoreStickers", "sendReadReceipts")
@@ -70,63 +71,99 @@ def _addr_text(addr: Any) -> str:
     return f"/{addr[0]}:{addr[1]}" if isinstance(addr, tuple) else str(addr)
 
 
+class _Connection:
+    """One accepted socket: its session and the bytes read after its last complete line."""
+
+    def __init__(self, server: RpcServer, conn: socket.socket, number: int, label: str) -> None:
+        self.conn = conn
+        self.number = number
+        self.label = label
+        self.buffer = b""
+        self.session = RpcSession(server, self._write)
+        self._cfg = server.config_dir
+
+    def _write(self, text: str) -> None:
+        data = text.encode("utf-8") + b"\n"
+        if faults.split_replies(self._cfg):
+            # Two writes with a pause: the second one waits for the ACK of the first (Nagle).
+            self.conn.sendall(data[:4])
+            time.sleep(0.002)
+            self.conn.sendall(data[4:])
+        else:
+            self.conn.sendall(data)
+
+    def lines(self, chunk: bytes) -> list[str]:
+        self.buffer += chunk
+        *complete, self.buffer = self.buffer.split(b"\n")
+        return [line.decode("utf-8", "replace") for line in complete]
+
+    def finish(self) -> None:
+        """After the peer closed: answer what is still in flight, then close."""
+        try:
+            self.session.wait_idle()
+        finally:
+            self.session.close()
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+            log.info("SocketHandler", f"Connection {self.number} closed: {self.label}")
+
+
 class SocketTransport:
-    """Accepts connections on one listening socket; one RpcSession per connection."""
+    """Accepts connections on one listening socket and reads all of them on one thread.
+
+    The quick requests of all lines read in one round are run right there, their appends written
+    in one go (group commit), then answered; every other request goes to a worker thread.  One
+    reader instead of one per connection keeps the threads from taking turns at the GIL.
+    """
 
     _numbers = itertools.count(0)
 
     def __init__(self, server: RpcServer, listener: socket.socket) -> None:
         self.server = server
         self.listener = listener
+        self._selector = selectors.DefaultSelector()
 
     def start(self) -> None:
-        threading.Thread(target=self._accept_loop, daemon=True).start()
+        self._selector.register(self.listener, selectors.EVENT_READ)
+        threading.Thread(target=self._loop, name="rpc-reader", daemon=True).start()
 
-    def _accept_loop(self) -> None:
+    def _loop(self) -> None:
         while True:
-            try:
-                conn, addr = self.listener.accept()
-            except OSError:
-                return
-            number = next(self._numbers)
-            label = _addr_text(addr) if addr else "unix socket"
-            log.info("SocketHandler", f"Accepted new client connection {number}: {label}")
-            threading.Thread(target=self._serve, args=(conn, number, label), daemon=True).start()
+            quick: list[tuple[RpcSession, dict]] = []
+            for key, _ in self._selector.select():
+                if key.data is None:
+                    if not self._accept():
+                        return
+                else:
+                    quick.extend(self._read(key.data))
+            if quick:
+                run_quick(quick)
 
-    def _serve(self, conn: socket.socket, number: int, label: str) -> None:
-        cfg = self.server.config_dir
-
-        def write(text: str) -> None:
-            data = text.encode("utf-8") + b"\n"
-            if faults.split_replies(cfg):
-                # Two writes with a pause: the second one waits for the ACK of the first (Nagle).
-                conn.sendall(data[:4])
-                time.sleep(0.002)
-                conn.sendall(data[4:])
-            else:
-                conn.sendall(data)
-
-        session = RpcSession(self.server, write)
-        buffer = b""
+    def _accept(self) -> bool:
         try:
-            while True:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                buffer += chunk
-                while b"\n" in buffer:
-                    line, buffer = buffer.split(b"\n", 1)
-                    session.feed_line(line.decode("utf-8", "replace"))
-            session.wait_idle()
+            conn, addr = self.listener.accept()
         except OSError:
-            pass
-        finally:
-            session.close()
-            try:
-                conn.close()
-            except OSError:
-                pass
-            log.info("SocketHandler", f"Connection {number} closed: {label}")
+            return False
+        number = next(self._numbers)
+        label = _addr_text(addr) if addr else "unix socket"
+        log.info("SocketHandler", f"Accepted new client connection {number}: {label}")
+        self._selector.register(conn, selectors.EVENT_READ, _Connection(self.server, conn, number, label))
+        return True
+
+    def _read(self, connection: _Connection) -> list[tuple[RpcSession, dict]]:
+        try:
+            chunk = connection.conn.recv(65536)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._selector.unregister(connection.conn)
+            threading.Thread(target=connection.finish, daemon=True).start()
+            return []
+        session = connection.session
+        return [(session, request) for line in connection.lines(chunk)
+                if (request := session.take_line(line)) is not None]
 
 
 def _unix_listener(path: str) -> socket.socket:

@@ -39,6 +39,8 @@ def apply(cfg: str, command: str) -> None:
     fault = fault_for(cfg, command)
     if not fault:
         return
+    # The calls.jsonl record is visible before the fault delays, hangs or ends the process.
+    state.flush_appends()
     if fault.get("stderr"):
         sys.stderr.write(str(fault["stderr"]).rstrip("\n") + "\n")
         sys.stderr.flush()

@@ -2,8 +2,9 @@
 
 ``RpcServer`` holds what all connections of one process share (mode, account, receive hub,
 subscription ids).  ``RpcSession`` is one connection (stdin/stdout, one socket, or one HTTP
-request): it parses lines, runs every request in its own thread (so replies may come out of
-order, as with the real daemon) and writes compact single-line JSON through ``write``.
+request): it parses lines, runs every request on a thread of its own (so replies may come out of
+order, as with the real daemon; quick sends excepted, see ``INLINE_METHODS``) and writes compact
+single-line JSON through ``write``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,16 @@ from typing import Any
 from signal_api.jsonrpc_wire import (decode, dumps, error_response, is_response, params_error, result_response,
                                      shape_error)
 
-from . import execution, network, state
+from . import execution, faults, network, state, workers
 from .commands import REGISTRY, Context, params_from_rpc
 from .errors import CommandError, RpcError, UserError
 from .receiver import ReceiveHub
+
+
+#: Methods a connection's reader runs itself instead of handing them to a worker, unless a fault
+#: is set for them: they wait for nothing but the state lock, and a hand-over costs as much as a
+#: send.  Requests behind one of them on the same connection wait for it.
+INLINE_METHODS = frozenset({"send", "sendReaction", "sendReceipt", "sendTyping", "remoteDelete", "version"})
 
 
 class RpcServer:
@@ -45,8 +52,8 @@ class RpcSession:
         self.receive_flags = server.receive_flags
         self._write = write
         self._write_lock = threading.Lock()
-        self._threads: set[threading.Thread] = set()
-        self._threads_lock = threading.Lock()
+        self._inflight = 0
+        self._idle = threading.Condition()
         self._subscriptions: dict[int, int] = {}   # subscription id -> hub listener id
         self._auto_listener: int | None = None
         self.closed = False
@@ -66,30 +73,44 @@ class RpcSession:
                 self.closed = True
 
     def feed_line(self, line: str) -> None:
-        """Handle one complete request line in a new thread."""
-        thread = threading.Thread(target=self._run_line, args=(line,), daemon=True)
-        with self._threads_lock:
-            self._threads.add(thread)
-        thread.start()
+        """Handle one complete request line on a thread of its own (quick ones on the caller's)."""
+        request = self.take_line(line)
+        if request is not None:
+            run_quick([(self, request)])
 
-    def _run_line(self, line: str) -> None:
+    def take_line(self, line: str) -> dict | None:
+        """Hand the line's request to a worker; a quick one (``INLINE_METHODS``) is returned instead,
+        for the caller to run with ``handle_request``."""
+        value, error = decode(line)
+        if error is None and isinstance(value, dict) and value.get("method") in INLINE_METHODS and \
+                not faults.fault_for(self.server.config_dir, value["method"]):
+            return value
+        with self._idle:
+            self._inflight += 1
+        workers.POOL.submit(self._run_decoded, value, error)
+        return None
+
+    def handle_request(self, request: dict) -> Any:
+        """The reply to one decoded request (None for a notification)."""
+        return self._handle_one(request)
+
+    def reply(self, reply: Any) -> None:
+        if reply is not None:
+            self.send(reply)
+
+    def _run_decoded(self, value: Any, error: dict | None) -> None:
         try:
-            reply = self.handle_text(line)
-            if reply is not None:
-                self.send(reply)
+            self.reply(self._handle_value(value, error))
         finally:
-            with self._threads_lock:
-                self._threads.discard(threading.current_thread())
+            with self._idle:
+                self._inflight -= 1
+                if not self._inflight:
+                    self._idle.notify_all()
 
     def wait_idle(self) -> None:
         """Block until every in-flight request has finished."""
-        while True:
-            with self._threads_lock:
-                threads = list(self._threads)
-            if not threads:
-                return
-            for thread in threads:
-                thread.join()
+        with self._idle:
+            self._idle.wait_for(lambda: not self._inflight)
 
     def close(self) -> None:
         self.closed = True
@@ -104,7 +125,9 @@ class RpcSession:
 
     def handle_text(self, text: str) -> Any:
         """Process one request or batch text; return the reply object, or None for no reply."""
-        value, error = decode(text)
+        return self._handle_value(*decode(text))
+
+    def _handle_value(self, value: Any, error: dict | None) -> Any:
         if error is not None:
             return error
         if isinstance(value, list):
@@ -123,11 +146,18 @@ class RpcSession:
                 with lock:
                     replies.append(reply)
 
-        threads = [threading.Thread(target=work, args=(item,), daemon=True) for item in items]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        done = threading.Semaphore(0)
+
+        def run(item: Any) -> None:
+            try:
+                work(item)
+            finally:
+                done.release()
+
+        for item in items:
+            workers.POOL.submit(run, item)
+        for _ in items:
+            done.acquire()
         return replies or None
 
     def _handle_one(self, req: Any) -> Any:
@@ -234,3 +264,18 @@ class RpcSession:
 
     def _notify(self, item: dict) -> None:
         self.send({"jsonrpc": "2.0", "method": "receive", "params": item})
+
+
+def run_quick(requests: list[tuple[RpcSession, dict]]) -> None:
+    """Run quick requests (see ``RpcSession.take_line``) one after the other, write their appends
+    in one group commit, then answer them: a reply always follows its writes (kill -9 loses
+    nothing acknowledged)."""
+    try:
+        with state.collected_appends():
+            replies = [(session, session.handle_request(request)) for session, request in requests]
+    except Exception as exc:  # noqa: BLE001 - the appends are not written: nobody may hear success
+        traceback.print_exc(file=sys.stderr)
+        replies = [(session, error_response(-32603, f"{exc} ({type(exc).__name__})", None, request.get("id"))
+                    if "id" in request else None) for session, request in requests]
+    for session, reply in replies:
+        session.reply(reply)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ def is_uuid(text: str | None) -> bool:
     return bool(text) and _UUID.fullmatch(text) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def peer_uuid(key: str) -> str:
     return str(uuidlib.uuid5(PEER_NAMESPACE, key))
 
@@ -157,11 +159,8 @@ def resolve_text(cfg: str, text: str) -> Recipient:
 
 
 def _local_account(cfg: str, kind: str, value: str) -> dict | None:
-    for account in state.all_accounts(cfg):
-        if (kind == "number" and account.get("number") == value) or (
-                kind == "uuid" and account.get("uuid") == value):
-            return account
-    return None
+    account = state.find_account(cfg, value)
+    return account if account is not None and account.get(kind) == value else None
 
 
 def _resolve_username(cfg: str, username: str) -> Recipient:

@@ -33,7 +33,7 @@ _CONTACT_FIELDS = ("givenName", "familyName", "nickGivenName", "nickFamilyName",
 # ---------------------------------------------------------------- storage
 
 def _book_path(cfg: str, account: dict) -> str:
-    return os.path.join(state.data_dir(cfg), account["path"] + ".d", "recipients.json")
+    return state.path_join(state.data_dir(cfg), account["path"] + ".d", "recipients.json")
 
 
 def load_book(cfg: str, account: dict) -> dict:
@@ -117,11 +117,7 @@ def before_send(cfg: str, sender: dict, who: Recipient) -> None:
     """Record ``who`` (and its identity key) for ``sender``; a trusted +998 key lets the send through."""
     if who.uuid is None or who.failure == "UNREGISTERED_FAILURE" or who.uuid == sender.get("uuid"):
         return
-    with state.locked(cfg):
-        book = load_book(cfg, sender)
-        rec = find_or_add(book, who)
-        _note_identity(rec, _first_trust(who))
-        save_book(cfg, sender, book)
+    rec = _remember(cfg, sender, who, _first_trust(who))
     if who.failure == "IDENTITY_FAILURE" and rec["identity"]["trustLevel"] != UNTRUSTED:
         who.failure = None
 
@@ -130,11 +126,20 @@ def after_receive(cfg: str, receiver: dict, source: dict) -> None:
     """Record the sender (``{"number","uuid"}``) of a message ``receiver`` got."""
     if not source.get("uuid") or source.get("uuid") == receiver.get("uuid"):
         return
+    _remember(cfg, receiver, Recipient(number=source.get("number"), uuid=source["uuid"]), TRUSTED_UNVERIFIED)
+
+
+def _remember(cfg: str, account: dict, who: Recipient, trust_level: str) -> dict:
+    """Add ``who`` (and its identity) to the account's recipients; the book is only written on a change."""
     with state.locked(cfg):
-        book = load_book(cfg, receiver)
-        rec = find_or_add(book, Recipient(number=source.get("number"), uuid=source["uuid"]))
-        _note_identity(rec, TRUSTED_UNVERIFIED)
-        save_book(cfg, receiver, book)
+        book = load_book(cfg, account)
+        known = find(book, {"number": who.number, "uuid": who.uuid})
+        before = dict(known) if known is not None else None
+        rec = find_or_add(book, who)
+        _note_identity(rec, trust_level)
+        if rec != before:
+            save_book(cfg, account, book)
+        return rec
 
 
 def identity_json(account: dict, rec: dict) -> dict:

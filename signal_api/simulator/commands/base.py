@@ -8,6 +8,7 @@ parser from it and ``params_from_rpc`` maps JSON-RPC params with the same rules 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from typing import Any
 from ..errors import RpcError
 
 
+@functools.lru_cache(maxsize=None)
 def camel(name: str) -> str:
     return re.sub(r"-([a-z0-9])", lambda m: m.group(1).upper(), name)
 
@@ -42,13 +44,13 @@ class Opt:
     def positional(self) -> bool:
         return not self.flags[0].startswith("-")
 
-    @property
+    @functools.cached_property  # looked up for every JSON-RPC request
     def dashed(self) -> str:
         if self.positional:
             return self.flags[0]
         return next(f[2:] for f in self.flags if f.startswith("--"))
 
-    @property
+    @functools.cached_property
     def dest(self) -> str:
         return camel(self.dashed)
 
@@ -109,6 +111,24 @@ def params_from_namespace(cmd: Command, ns: Any) -> dict:
     return params
 
 
+_RPC_KEYS: dict[str, list[tuple[Opt, tuple[str, ...], frozenset[str]]]] = {}
+
+
+def _rpc_keys(cmd: Command) -> list[tuple[Opt, tuple[str, ...], frozenset[str]]]:
+    """Per option of ``cmd``: the JSON-RPC keys in lookup order, and every key it may read."""
+    found = _RPC_KEYS.get(cmd.name)
+    if found is None:
+        found = []
+        for opt in cmd.options:
+            if cmd.typed is not None and opt.dest not in cmd.typed:
+                continue
+            keys = (opt.dest,) if cmd.typed is not None else (opt.dashed, opt.dest)
+            plural = tuple(k + "s" for k in keys) if opt.kind in ("list", "longs") or opt.nargs == "*" else ()
+            found.append((opt, keys, frozenset(keys + plural)))
+        _RPC_KEYS[cmd.name] = found
+    return found
+
+
 def params_from_rpc(cmd: Command, raw: dict) -> dict:
     """JSON-RPC: raw params (without ``account``) -> params dict with the CLI's shape."""
     if cmd.typed is not None:
@@ -117,10 +137,9 @@ def params_from_rpc(cmd: Command, raw: dict) -> dict:
                 raise RpcError(-32600, f'Unrecognized field "{key}" (class org.asamk.signal.commands.'
                                        f'{cmd.name[0].upper()}{cmd.name[1:]}Command$Params), not marked as ignorable')
     params: dict[str, Any] = {}
-    for opt in cmd.options:
-        if cmd.typed is not None and opt.dest not in cmd.typed:
-            continue
-        keys = (opt.dest,) if cmd.typed is not None else (opt.dashed, opt.dest)
+    for opt, keys, names in _rpc_keys(cmd):
+        if names.isdisjoint(raw):
+            continue  # none of its keys given: the option stays absent
         value = next((raw[k] for k in keys if raw.get(k) is not None), None)
         if opt.kind in ("list", "longs") or opt.nargs == "*":
             if value is not None:

@@ -138,7 +138,7 @@ def resolve_singles(cfg: str, account: dict, targets: Targets) -> list[Recipient
 def send_to_targets(cfg: str, account: dict, targets: Targets, out: Outgoing) -> dict:
     """Deliver to all targets under the state lock; return the SendResult."""
     with state.locked(cfg):
-        net = state.load_network(cfg)
+        net = state.load_network(cfg) if targets.group_ids else None
         target_groups = [groups.find_for_account(net, gid, account) for gid in targets.group_ids]
         results = [deliver(cfg, out, r) for r in resolve_singles(cfg, account, targets)]
         me = groups.address_of(account)
