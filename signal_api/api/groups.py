@@ -129,7 +129,7 @@ def update_group(body, number, groupid):
         _update(number, internal, **params)
         return None
     avatar = decode_avatar(body["base64_avatar"])
-    with AttachmentDir(get_services().config.data_dir / "tmp") as files:
+    with AttachmentDir(get_services().config.tmp_dir) as files:
         _update(number, internal, avatar=files.write(avatar), **params)
     return None
 

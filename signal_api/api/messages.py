@@ -26,7 +26,7 @@ def send_message_v2(body):
     services = get_services()
     message = sending.message_from_v2(body, default_text_mode=services.config.default_text_mode,
                                       limits=sending.SendLimits.from_config(services.config))
-    result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
+    result = sending.send(services.backend, message, tmp_dir=services.config.tmp_dir)
     entry = sending.response_entry(result)
     if services.config.send_response_format == "object":
         response = flask.jsonify(entry)
@@ -45,7 +45,7 @@ def send_message_v1(body):
     """Send a signal message (deprecated: use /v2/send)."""
     services = get_services()
     message = sending.message_from_v1(body, limits=sending.SendLimits.from_config(services.config))
-    result = sending.send(services.backend, message, tmp_dir=services.config.data_dir / "tmp")
+    result = sending.send(services.backend, message, tmp_dir=services.config.tmp_dir)
     return sending.response_entry(result)
 
 

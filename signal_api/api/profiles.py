@@ -31,7 +31,7 @@ def update_profile(body, number):
         services.backend.call("updateProfile", params, account=number)
         return None
     data = decode_avatar(avatar)
-    with AttachmentDir(services.config.data_dir / "tmp") as tmp:
+    with AttachmentDir(services.config.tmp_dir) as tmp:
         params["avatar"] = tmp.write(data)
         services.backend.call("updateProfile", params, account=number)
     return None

@@ -17,12 +17,12 @@ monkey-patched into greenlets, and tests run them as plain threads.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -111,6 +111,9 @@ class JsonRpcClient:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._waiters: dict[str, _Waiter] = {}
+        # Ids only need to be unique among this client's calls; a counter costs less than uuid4
+        # (1% of the worker's time per send). next() on a count is atomic under the GIL.
+        self._ids = itertools.count(1)
         self._sock: socket.socket | None = None
         self._connected = threading.Event()
         self._closed = threading.Event()
@@ -228,7 +231,7 @@ class JsonRpcClient:
         # A daemon that is (re)starting gets a grace period; one that stays away fails the call.
         if not self._connected.wait(min(limit, self.connect_wait)):
             raise self._unreachable()
-        request_id = str(uuid.uuid4())
+        request_id = str(next(self._ids))
         request: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "id": request_id}
         if params:
             request["params"] = params
