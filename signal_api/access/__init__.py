@@ -18,20 +18,21 @@ any view runs and never raises.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import flask
-
-from signal_api.access.authentication import identity
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import flask
     from flask_smorest import Api
+
+    from signal_api.access.authentication import identity
 
 __all__ = ["identity", "init_app"]
 
 
 def init_app(app: flask.Flask, api: Api) -> None:
     """Install the gate on ``app`` (after every route is registered) and the security schemes in its spec."""
+    import flask
+
     from signal_api.access.gate import EXTENSION_KEY, Gate
     from signal_api.access.limits import MemoryRateLimiter
     from signal_api.access.shared_limits import SharedRateLimiter
@@ -54,3 +55,13 @@ def init_app(app: flask.Flask, api: Api) -> None:
     )
     app.before_request(gate.check)
     app.after_request(lambda response: gate.origins.add_cors_headers(flask.request, response))
+
+
+def __getattr__(name: str) -> Any:
+    # signal_api.config imports signal_api.access.limits, and with it this package: importing
+    # flask here cost `signal-api serve` 0.2 s before gunicorn even started.
+    if name == "identity":
+        from signal_api.access.authentication import identity
+
+        return identity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

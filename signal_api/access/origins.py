@@ -12,9 +12,11 @@ page read them, and preflights are answered. Otherwise:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import flask
+if TYPE_CHECKING:
+    import flask  # imported where answers are made: signal_api.config imports parse_origins
 
 ANY = "*"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
@@ -62,6 +64,7 @@ class OriginPolicy:
 
     def preflight(self, request: flask.Request) -> flask.Response | None:
         """The answer to a CORS preflight (None when the request is not one)."""
+        import flask
         origin = request.headers.get("Origin")
         method = request.headers.get("Access-Control-Request-Method")
         if request.method != "OPTIONS" or origin is None or method is None:
