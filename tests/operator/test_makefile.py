@@ -23,7 +23,8 @@ def test_make_run_installs_the_package_without_the_test_extra_and_shows_progress
     commands = planned("run", tmp_path)
     installs = pip_installs(commands)
     assert installs and all(c.rstrip().endswith("-e .") for c in installs), installs
-    assert not any("--quiet" in c or "-q " in c for c in commands)
+    # pip shows what it fetches (the slow part); compiling the bytecode after it is quick and quiet.
+    assert not any("--quiet" in c or "-q " in c for c in installs)
     assert any(c.startswith("echo") and "installing" in c for c in commands)
     assert commands[-1].endswith("signal-api serve")
 
