@@ -23,8 +23,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -128,7 +128,8 @@ def _storable(text: str) -> str:
 
 def connect(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sqlite3.Connection:
     """Open (creating) the database with the settings the service relies on."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private(path)
     connection = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
                                  timeout=busy_timeout)
     connection.execute("PRAGMA journal_mode = WAL")
@@ -136,6 +137,28 @@ def connect(path: Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> sqlite
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
     return connection
+
+
+def _private(path: Path) -> None:
+    """Create the database file readable by its owner only, or take other users' access away.
+
+    It holds the messages received, webhook subscription secrets and token hashes: under the usual
+    umask 022 SQLite would create it (and its -wal and -shm files, which copy its mode) readable by
+    every local user.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600))
+    except OSError:
+        return  # sqlite3.connect reports what is wrong with the path
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = os.stat(name).st_mode
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:  # e.g. a file of another user on a mounted volume: usable, not ours
+            log.warning("cannot make %s private: %s", name, exc)
 
 
 class Inbox:
